@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// tally: exactly-once record processing on RabbitMQ and Redis.
+///
+/// Layout (see README "Architecture"):
+/// - `TallyCore`: the pure core (records, validation, exact decimals, summaries,
+///   notification building, batch bookkeeping). No IO, no C.
+/// - `CRabbitMQ`, `CHiredis`: the system C libraries, each behind a shim.
+/// - `TallyAMQP`, `TallyRedis`: thin clients confining the C APIs.
+/// - `TallyWorker`: the batch pipeline wired from the pieces above.
+/// - `tally-worker`, `tally`: executables that only parse options and wire.
+let package = Package(
+    name: "tally",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tally-worker", targets: ["TallyWorkerCommand"]),
+        .executable(name: "tally", targets: ["TallyCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(name: "TallyCore"),
+        .target(
+            name: "TallyAMQP",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TallyRedis",
+            dependencies: [
+                "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "TallyWorker",
+            dependencies: [
+                "TallyCore", "TallyAMQP", "TallyRedis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "TallyWorkerCommand",
+            dependencies: [
+                "TallyWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "TallyCLI",
+            dependencies: [
+                "TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
+        .testTarget(
+            name: "TallyIntegrationTests",
+            dependencies: ["TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
