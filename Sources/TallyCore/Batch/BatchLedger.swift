@@ -1,0 +1,71 @@
+/// The bookkeeping of one batch, kept apart from IO so that the order of
+/// effects can be tested without a broker (STYLE.md, example 2).
+///
+/// The worker records an outcome per delivery, then asks the ledger what to
+/// do, in this order, which is what makes outputs at-least-once with a
+/// stable identity and input acks safe:
+/// 1. ``messagesToPublish`` — every output and dead letter, with confirms;
+/// 2. once all are confirmed: ``confirmedOutputs`` — forget their stored outcomes;
+/// 3. ``requeueTags`` — reject each with requeue (counts towards the delivery limit);
+/// 4. ``ackTag`` — one `basic.ack` with `multiple` for all the rest.
+public struct BatchLedger: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public let deliveryTag: UInt64
+        public let body: [UInt8]
+        public let outcome: DeliveryOutcome
+    }
+
+    /// One message to publish, in publish order.
+    public enum Message: Sendable, Equatable {
+        case notification(RecordOutputs)
+        case alert(RecordOutputs)
+        case deadLetter(body: [UInt8], rejection: Rejection)
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public mutating func record(deliveryTag: UInt64, body: [UInt8], outcome: DeliveryOutcome) {
+        precondition(entries.last.map { $0.deliveryTag < deliveryTag } ?? true, "delivery tags increase on a channel")
+        entries.append(Entry(deliveryTag: deliveryTag, body: body, outcome: outcome))
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+
+    public var messagesToPublish: [Message] {
+        var messages: [Message] = []
+        messages.reserveCapacity(entries.count + 8)
+        for entry in entries {
+            switch entry.outcome {
+            case .publish(let outputs):
+                messages.append(.notification(outputs))
+                if outputs.alert != nil { messages.append(.alert(outputs)) }
+            case .deadLetter(let rejection):
+                messages.append(.deadLetter(body: entry.body, rejection: rejection))
+            case .duplicate, .requeue:
+                break
+            }
+        }
+        return messages
+    }
+
+    /// Outputs confirmed downstream, whose stored outcomes can now be dropped
+    /// so that later producer duplicates re-publish nothing.
+    public var confirmedOutputs: [RecordOutputs] {
+        entries.compactMap { if case .publish(let outputs) = $0.outcome { outputs } else { nil } }
+    }
+
+    public var requeueTags: [UInt64] {
+        entries.compactMap { if case .requeue = $0.outcome { $0.deliveryTag } else { nil } }
+    }
+
+    /// The tag to ack with `multiple`: the highest tag that is not requeued.
+    /// Requeued ones are rejected first, so `multiple` no longer covers them.
+    public var ackTag: UInt64? {
+        entries.last(where: { if case .requeue = $0.outcome { false } else { true } })?.deliveryTag
+    }
+
+    public mutating func reset() { entries.removeAll(keepingCapacity: true) }
+}

@@ -1,0 +1,33 @@
+/// Builds the bytes of the fleet's outputs for a record.
+///
+/// A notification is finished inside the Redis Function, which alone knows
+/// the `previous` summary at the instant the record is applied; Swift
+/// supplies everything before it. The Function stores the finished bytes, so
+/// a redelivery re-publishes them byte for byte (DESIGN.md, invariant 3).
+public enum OutputComposer {
+    /// `{"record":…,"summary":{"destinationId":…,"reference":…,"previous":`
+    public static func notificationPrefix(_ record: Record, canonicalJSON: String) -> String {
+        var out = "{\"record\":"
+        out.reserveCapacity(canonicalJSON.utf8.count + 96 + record.destinationId.utf8.count + record.reference.utf8.count)
+        out += canonicalJSON
+        out += ",\"summary\":{\"destinationId\":"
+        JSONWriter.appendQuoted(record.destinationId, to: &out)
+        out += ",\"reference\":"
+        JSONWriter.appendQuoted(record.reference, to: &out)
+        out += ",\"previous\":"
+        return out
+    }
+
+    /// What closes a notification after the `previous` object.
+    public static let notificationSuffix = "}}"
+
+    /// A whole notification; the Function does the same concatenation.
+    public static func notification(_ record: Record, previous: Summary) -> String {
+        notificationPrefix(record, canonicalJSON: record.canonicalJSON) + previous.json + notificationSuffix
+    }
+
+    /// `{"record":…,"threshold":"…"}`
+    public static func alert(canonicalJSON: String, threshold: ExactDecimal) -> String {
+        "{\"record\":" + canonicalJSON + ",\"threshold\":\"" + threshold.description + "\"}"
+    }
+}

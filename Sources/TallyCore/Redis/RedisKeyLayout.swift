@@ -1,0 +1,81 @@
+/// Where tally keeps its state in Redis.
+///
+/// Every key of one destination starts with `<prefix>:{<destination>}`, so
+/// they share a hash tag: the apply Function touches one slot and the layout
+/// works on Redis Cluster. Inside the braces `%`, `{` and `}` are
+/// percent-escaped, so no destinationId can end the tag early or make two
+/// destinations share keys. The reference is always the last component of
+/// its key, so it needs no escaping.
+///
+/// - `<base>:sum`            hash: summary of the destination (`count`, `p:<unit>`, `n:<unit>`)
+/// - `<base>:ref:<ref>`      hash: summary of the destination and reference
+/// - `<base>:refs`           set: the references seen for the destination
+/// - `<base>:pending`        hash: recordId → outputs not yet confirmed by the broker
+/// - `<base>:stats`          hash: counters (`conflicts`)
+/// - `<prefix>:log`          stream: every applied record, for the aggregator
+/// - `<prefix>:ids:<shard>:<bucket>` hash: recordId → fingerprint (the claims)
+///
+/// The claims are the one thing *not* under the destination's tag: a
+/// recordId is not tied to a destination, and a record arriving again with
+/// another destination must still be recognised (as a conflict) rather than
+/// applied a second time. They are sharded by a stable hash of the recordId
+/// so that no single hash grows huge or expires in one long blocking delete.
+public struct RedisKeyLayout: Sendable, Equatable {
+    public let prefix: String
+
+    public init(prefix: String = "tally") {
+        self.prefix = prefix
+    }
+
+    public func destinationBase(_ destinationId: String) -> String {
+        var out = prefix
+        out.reserveCapacity(prefix.utf8.count + destinationId.utf8.count + 3)
+        out += ":{"
+        for scalar in destinationId.unicodeScalars {
+            switch scalar {
+            case "%": out += "%25"
+            case "{": out += "%7B"
+            case "}": out += "%7D"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "}"
+        return out
+    }
+
+    public func destinationSummary(_ destinationId: String) -> String {
+        destinationBase(destinationId) + ":sum"
+    }
+
+    public func referenceSummary(_ destinationId: String, reference: String) -> String {
+        destinationBase(destinationId) + ":ref:" + reference
+    }
+
+    public func references(_ destinationId: String) -> String {
+        destinationBase(destinationId) + ":refs"
+    }
+
+    public func pending(_ destinationId: String) -> String {
+        destinationBase(destinationId) + ":pending"
+    }
+
+    public func stats(_ destinationId: String) -> String {
+        destinationBase(destinationId) + ":stats"
+    }
+
+    public var log: String { prefix + ":log" }
+
+    /// Claim shards per bucket: at 100,000 records an hour a daily shard
+    /// holds about 2,300 recordIds.
+    public static let claimShards: UInt64 = 1024
+
+    /// The claims of `recordId`, without the bucket (the Function appends it).
+    public func claims(_ recordId: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in recordId.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return prefix + ":ids:" + String(hash % Self.claimShards)
+    }
+}

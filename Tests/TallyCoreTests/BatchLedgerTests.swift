@@ -1,0 +1,137 @@
+import Testing
+@testable import TallyCore
+
+private func outputs(_ id: String, alert: Bool) -> RecordOutputs {
+    RecordOutputs(
+        recordId: id, destinationId: "dest-\(id)", notification: #"{"record":{"recordId":"\#(id)"}}"#,
+        alert: alert ? #"{"threshold":"\#(id)"}"# : nil)
+}
+
+private let badJSON = Rejection(.malformedJSON, detail: "unexpected end of input at byte 3")
+private let conflict = Rejection(.conflict, field: .recordId, detail: "was processed before with a different body")
+
+@Suite("BatchLedger")
+struct BatchLedgerTests {
+    @Test func emptyLedger() {
+        let ledger = BatchLedger()
+        #expect(ledger.isEmpty)
+        #expect(ledger.count == 0)
+        #expect(ledger.messagesToPublish.isEmpty)
+        #expect(ledger.confirmedOutputs.isEmpty)
+        #expect(ledger.requeueTags.isEmpty)
+        #expect(ledger.ackTag == nil)
+    }
+
+    @Test func mixedBatch() {
+        let a = outputs("a", alert: true)
+        let b = outputs("b", alert: false)
+        let c = outputs("c", alert: true)
+        let garbage: [UInt8] = Array("{\"re".utf8)
+        let conflicting: [UInt8] = Array(#"{"recordId":"a","value":"2"}"#.utf8)
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: Array("a".utf8), outcome: .publish(a))
+        ledger.record(deliveryTag: 2, body: garbage, outcome: .deadLetter(badJSON))
+        ledger.record(deliveryTag: 3, body: Array("dup".utf8), outcome: .duplicate)
+        ledger.record(deliveryTag: 5, body: Array("later".utf8), outcome: .requeue(reason: "ERR busy"))
+        ledger.record(deliveryTag: 6, body: Array("b".utf8), outcome: .publish(b))
+        ledger.record(deliveryTag: 7, body: conflicting, outcome: .deadLetter(conflict))
+        ledger.record(deliveryTag: 8, body: Array("c".utf8), outcome: .publish(c))
+        ledger.record(deliveryTag: 9, body: Array("again".utf8), outcome: .requeue(reason: "ERR again"))
+        ledger.record(deliveryTag: 10, body: Array("dup2".utf8), outcome: .duplicate)
+
+        #expect(!ledger.isEmpty)
+        #expect(ledger.count == 9)
+        #expect(ledger.messagesToPublish == [
+            .notification(a), .alert(a),
+            .deadLetter(body: garbage, rejection: badJSON),
+            .notification(b),
+            .deadLetter(body: conflicting, rejection: conflict),
+            .notification(c), .alert(c),
+        ])
+        #expect(ledger.confirmedOutputs == [a, b, c])
+        #expect(ledger.requeueTags == [5, 9])
+        #expect(ledger.ackTag == 10)
+    }
+
+    @Test func notificationComesBeforeItsAlert() {
+        var ledger = BatchLedger()
+        let a = outputs("a", alert: true)
+        ledger.record(deliveryTag: 1, body: [], outcome: .publish(a))
+        let messages = ledger.messagesToPublish
+        #expect(messages.count == 2)
+        guard messages.count == 2 else { return }
+        if case .notification(let first) = messages[0] { #expect(first.notification == a.notification) } else {
+            Issue.record("first message is not the notification")
+        }
+        if case .alert(let second) = messages[1] { #expect(second.alert == a.alert) } else {
+            Issue.record("second message is not the alert")
+        }
+    }
+
+    @Test func deadLetterCarriesTheOriginalBodyByteForByte() {
+        let body: [UInt8] = [0x7B, 0xFF, 0x00, 0xC3, 0x28, 0x0A]
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 42, body: body, outcome: .deadLetter(badJSON))
+        #expect(ledger.messagesToPublish == [.deadLetter(body: body, rejection: badJSON)])
+        #expect(ledger.confirmedOutputs.isEmpty)
+        #expect(ledger.ackTag == 42)
+    }
+
+    @Test func duplicatesAndRequeuesPublishNothing() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: Array("x".utf8), outcome: .duplicate)
+        ledger.record(deliveryTag: 2, body: Array("y".utf8), outcome: .requeue(reason: "ERR"))
+        ledger.record(deliveryTag: 3, body: Array("z".utf8), outcome: .duplicate)
+        #expect(ledger.messagesToPublish.isEmpty)
+        #expect(ledger.confirmedOutputs.isEmpty)
+        #expect(ledger.requeueTags == [2])
+        #expect(ledger.ackTag == 3)
+    }
+
+    @Test func ackTagSkipsTrailingRequeues() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 11, body: [], outcome: .publish(outputs("a", alert: false)))
+        ledger.record(deliveryTag: 12, body: [], outcome: .duplicate)
+        ledger.record(deliveryTag: 13, body: [], outcome: .requeue(reason: "one"))
+        ledger.record(deliveryTag: 14, body: [], outcome: .requeue(reason: "two"))
+        #expect(ledger.ackTag == 12)
+        #expect(ledger.requeueTags == [13, 14])
+    }
+
+    @Test func ackTagIsNilWhenEverythingIsRequeued() {
+        var ledger = BatchLedger()
+        for tag in UInt64(1)...4 { ledger.record(deliveryTag: tag, body: [], outcome: .requeue(reason: "ERR \(tag)")) }
+        #expect(ledger.ackTag == nil)
+        #expect(ledger.requeueTags == [1, 2, 3, 4])
+        #expect(ledger.messagesToPublish.isEmpty)
+    }
+
+    @Test func requeueInTheMiddleIsRejectedNotAcked() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: [], outcome: .duplicate)
+        ledger.record(deliveryTag: 2, body: [], outcome: .requeue(reason: "ERR"))
+        ledger.record(deliveryTag: 3, body: [], outcome: .duplicate)
+        // The worker rejects 2 first, so acking 3 with `multiple` covers 1 and 3 only.
+        #expect(ledger.requeueTags == [2])
+        #expect(ledger.ackTag == 3)
+    }
+
+    @Test func resetEmptiesTheLedger() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 7, body: [1], outcome: .publish(outputs("a", alert: true)))
+        ledger.reset()
+        #expect(ledger.isEmpty)
+        #expect(ledger.messagesToPublish.isEmpty)
+        #expect(ledger.ackTag == nil)
+        // Tags keep increasing on the channel after a reset.
+        ledger.record(deliveryTag: 8, body: [2], outcome: .duplicate)
+        #expect(ledger.ackTag == 8)
+        #expect(ledger.count == 1)
+    }
+
+    @Test func entriesKeepWhatWasRecorded() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"))
+        #expect(ledger.entries == [BatchLedger.Entry(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"))])
+    }
+}
