@@ -1,0 +1,315 @@
+import CRabbitMQ
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking AMQP 0-9-1 connection with one channel, over rabbitmq-c.
+///
+/// rabbitmq-c is blocking and not thread-safe: a connection is confined to
+/// the thread that made it, and is deliberately not `Sendable` (DESIGN.md,
+/// "Inside the worker"). Every failure surfaces as an ``AMQPError``; after
+/// one the connection is unusable and the caller reconnects.
+public final class AMQPConnection {
+    private let state: amqp_connection_state_t
+    private let channel: amqp_channel_t = 1
+    private var isOpen = false
+    public let endpoint: AMQPEndpoint
+
+    public init(_ endpoint: AMQPEndpoint) throws(AMQPError) {
+        self.endpoint = endpoint
+        guard let state = amqp_new_connection() else { throw AMQPError(.connect, "cannot allocate a connection") }
+        self.state = state
+        guard let socket = amqp_tcp_socket_new(state) else {
+            throw AMQPError(.connect, "cannot allocate a socket")
+        }
+        var timeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
+        let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw AMQPError(.connect, "\(endpoint.host):\(endpoint.port): \(Self.statusText(status))")
+        }
+        let login = tally_amqp_login_plain(
+            state, endpoint.virtualHost, 0, 131_072, Int32(endpoint.heartbeatSeconds), endpoint.user, endpoint.password)
+        try check(login, "login as \(endpoint.user)", code: .connect)
+        amqp_channel_open(state, channel)
+        try check(amqp_get_rpc_reply(state), "channel.open", code: .connect)
+        isOpen = true
+    }
+
+    deinit {
+        close()
+        amqp_destroy_connection(state)
+    }
+
+    /// Closes politely; errors are ignored (the broker may already be gone).
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
+        amqp_channel_close(state, channel, AMQP_REPLY_SUCCESS)
+        amqp_connection_close(state, AMQP_REPLY_SUCCESS)
+    }
+
+    // MARK: Topology
+
+    public func declareExchange(_ name: String, type: String, durable: Bool = true) throws(AMQPError) {
+        let arena = CallArena()
+        amqp_exchange_declare(
+            state, channel, arena.bytes(name), arena.bytes(type), 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "declare exchange \(name)")
+    }
+
+    /// Declares a durable queue; a queue that exists with other arguments is
+    /// an error from the broker (PRECONDITION_FAILED), reported as such.
+    @discardableResult
+    public func declareQueue(_ name: String, arguments: [(String, AMQPFieldValue)] = []) throws(AMQPError) -> QueueStatus {
+        let arena = CallArena()
+        let ok = amqp_queue_declare(state, channel, arena.bytes(name), 0, 1, 0, 0, arena.table(arguments))
+        try check(amqp_get_rpc_reply(state), "declare queue \(name)")
+        return QueueStatus(messages: Int(ok?.pointee.message_count ?? 0), consumers: Int(ok?.pointee.consumer_count ?? 0))
+    }
+
+    /// Counts of an existing queue (a passive declare).
+    public func queueStatus(_ name: String) throws(AMQPError) -> QueueStatus {
+        let arena = CallArena()
+        let ok = amqp_queue_declare(state, channel, arena.bytes(name), 1, 0, 0, 0, amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "inspect queue \(name)")
+        return QueueStatus(messages: Int(ok?.pointee.message_count ?? 0), consumers: Int(ok?.pointee.consumer_count ?? 0))
+    }
+
+    public func bindQueue(_ queue: String, exchange: String, routingKey: String) throws(AMQPError) {
+        let arena = CallArena()
+        amqp_queue_bind(state, channel, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "bind \(queue) to \(exchange)")
+    }
+
+    @discardableResult
+    public func purgeQueue(_ queue: String) throws(AMQPError) -> Int {
+        let arena = CallArena()
+        let ok = amqp_queue_purge(state, channel, arena.bytes(queue))
+        try check(amqp_get_rpc_reply(state), "purge \(queue)")
+        return Int(ok?.pointee.message_count ?? 0)
+    }
+
+    public func deleteQueue(_ queue: String) throws(AMQPError) {
+        let arena = CallArena()
+        amqp_queue_delete(state, channel, arena.bytes(queue), 0, 0)
+        try check(amqp_get_rpc_reply(state), "delete \(queue)")
+    }
+
+    // MARK: Publishing
+
+    /// Puts the channel in confirm mode: every publish is answered by an
+    /// ``AMQPConfirm`` numbered 1, 2, 3… (see `ConfirmTracker`).
+    public func enableConfirms() throws(AMQPError) {
+        amqp_confirm_select(state, channel)
+        try check(amqp_get_rpc_reply(state), "confirm.select")
+    }
+
+    public func publish(_ message: AMQPOutgoing, body: UnsafeRawBufferPointer) throws(AMQPError) {
+        let arena = CallArena()
+        var properties = amqp_basic_properties_t()
+        properties._flags = 0
+        if let contentType = message.contentType {
+            properties._flags |= TALLY_FLAG_CONTENT_TYPE
+            properties.content_type = arena.bytes(contentType)
+        }
+        if message.persistent {
+            properties._flags |= TALLY_FLAG_DELIVERY_MODE
+            properties.delivery_mode = 2
+        }
+        if let messageId = message.messageId {
+            properties._flags |= TALLY_FLAG_MESSAGE_ID
+            properties.message_id = arena.bytes(messageId)
+        }
+        if !message.headers.isEmpty {
+            properties._flags |= TALLY_FLAG_HEADERS
+            properties.headers = arena.table(message.headers)
+        }
+        let payload = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
+        let status = amqp_basic_publish(
+            state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey), 0, 0, &properties, payload)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw AMQPError(.io, "publish to \(message.exchange): \(Self.statusText(status))")
+        }
+    }
+
+    public func publish(_ message: AMQPOutgoing, body: [UInt8]) throws(AMQPError) {
+        var failure: AMQPError?
+        body.withUnsafeBytes { raw in
+            do throws(AMQPError) { try publish(message, body: raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The next publisher confirm, or nil if none arrives within the timeout.
+    public func nextConfirm(timeoutMilliseconds: Int) throws(AMQPError) -> AMQPConfirm? {
+        var frame = amqp_frame_t()
+        var timeout = Self.timeval(milliseconds: timeoutMilliseconds)
+        let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)
+        if status == AMQP_STATUS_TIMEOUT.rawValue { return nil }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw AMQPError(.io, "waiting for confirms: \(Self.statusText(status))")
+        }
+        guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return nil }
+        let method = frame.payload.method
+        switch method.id {
+        case TALLY_METHOD_BASIC_ACK:
+            let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+            return AMQPConfirm(isAck: true, deliveryTag: ack.delivery_tag, multiple: ack.multiple != 0)
+        case TALLY_METHOD_BASIC_NACK:
+            let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            return AMQPConfirm(isAck: false, deliveryTag: nack.delivery_tag, multiple: nack.multiple != 0)
+        default:
+            try handleUnexpected(method)
+            return nil
+        }
+    }
+
+    // MARK: Consuming
+
+    public func setPrefetch(_ count: Int) throws(AMQPError) {
+        amqp_basic_qos(state, channel, 0, UInt16(clamping: count), 0)
+        try check(amqp_get_rpc_reply(state), "basic.qos")
+    }
+
+    /// Starts a consumer with manual acks on `queue`.
+    public func consume(_ queue: String) throws(AMQPError) {
+        let arena = CallArena()
+        amqp_basic_consume(state, channel, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "consume \(queue)")
+    }
+
+    /// The next delivery, or nil when none arrives within the timeout.
+    public func nextDelivery(timeoutMilliseconds: Int) throws(AMQPError) -> AMQPDelivery? {
+        amqp_maybe_release_buffers(state)
+        var envelope = amqp_envelope_t()
+        var timeout = Self.timeval(milliseconds: timeoutMilliseconds)
+        let reply = amqp_consume_message(state, &envelope, &timeout, 0)
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            defer { amqp_destroy_envelope(&envelope) }
+            return Self.delivery(
+                tag: envelope.delivery_tag, redelivered: envelope.redelivered != 0, exchange: envelope.exchange,
+                routingKey: envelope.routing_key, message: envelope.message)
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
+            return nil
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
+            // A frame other than a delivery: a close or a cancel.
+            var frame = amqp_frame_t()
+            let status = amqp_simple_wait_frame(state, &frame)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw AMQPError(.io, "consuming: \(Self.statusText(status))")
+            }
+            if frame.frame_type == UInt8(AMQP_FRAME_METHOD) { try handleUnexpected(frame.payload.method) }
+            return nil
+        default:
+            try check(reply, "consuming")
+            return nil
+        }
+    }
+
+    /// Fetches one message without a consumer (`basic.get`), unacked.
+    public func get(_ queue: String) throws(AMQPError) -> AMQPDelivery? {
+        amqp_maybe_release_buffers(state)
+        let arena = CallArena()
+        let reply = amqp_basic_get(state, channel, arena.bytes(queue), 0)
+        try check(reply, "get from \(queue)")
+        if reply.reply.id == TALLY_METHOD_BASIC_GET_EMPTY { return nil }
+        let ok = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+        var message = amqp_message_t()
+        try check(amqp_read_message(state, channel, &message, 0), "read message from \(queue)")
+        defer { amqp_destroy_message(&message) }
+        return Self.delivery(
+            tag: ok.delivery_tag, redelivered: ok.redelivered != 0, exchange: ok.exchange,
+            routingKey: ok.routing_key, message: message)
+    }
+
+    public func ack(_ deliveryTag: UInt64, multiple: Bool) throws(AMQPError) {
+        try checkStatus(amqp_basic_ack(state, channel, deliveryTag, multiple ? 1 : 0), "ack")
+    }
+
+    /// Returns a delivery to the queue (`requeue`) or to its dead-letter exchange.
+    public func reject(_ deliveryTag: UInt64, requeue: Bool) throws(AMQPError) {
+        try checkStatus(amqp_basic_reject(state, channel, deliveryTag, requeue ? 1 : 0), "reject")
+    }
+
+    public func nack(_ deliveryTag: UInt64, multiple: Bool, requeue: Bool) throws(AMQPError) {
+        try checkStatus(amqp_basic_nack(state, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0), "nack")
+    }
+
+    // MARK: Helpers
+
+    private static func delivery(
+        tag: UInt64, redelivered: Bool, exchange: amqp_bytes_t, routingKey: amqp_bytes_t, message: amqp_message_t
+    ) -> AMQPDelivery {
+        let properties = message.properties
+        let body: [UInt8] =
+            message.body.len > 0 && message.body.bytes != nil
+            ? Array(UnsafeRawBufferPointer(start: message.body.bytes, count: message.body.len)) : []
+        let messageId =
+            properties._flags & TALLY_FLAG_MESSAGE_ID != 0 ? AMQPTableReader.string(properties.message_id) : nil
+        let headers = properties._flags & TALLY_FLAG_HEADERS != 0 ? AMQPTableReader.read(properties.headers) : [:]
+        return AMQPDelivery(
+            deliveryTag: tag, redelivered: redelivered, exchange: AMQPTableReader.string(exchange),
+            routingKey: AMQPTableReader.string(routingKey), body: body, messageId: messageId, headers: headers)
+    }
+
+    /// A close or cancel from the broker: answer it and report it.
+    private func handleUnexpected(_ method: amqp_method_t) throws(AMQPError) {
+        switch method.id {
+        case TALLY_METHOD_CHANNEL_CLOSE:
+            let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            var ok = amqp_channel_close_ok_t()
+            amqp_send_method(state, channel, TALLY_METHOD_CHANNEL_CLOSE_OK, &ok)
+            isOpen = false
+            throw AMQPError(.closedByServer, "channel closed: \(close.reply_code) \(AMQPTableReader.string(close.reply_text))")
+        case TALLY_METHOD_CONNECTION_CLOSE:
+            let close = method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            var ok = amqp_connection_close_ok_t()
+            amqp_send_method(state, 0, TALLY_METHOD_CONNECTION_CLOSE_OK, &ok)
+            isOpen = false
+            throw AMQPError(
+                .closedByServer, "connection closed: \(close.reply_code) \(AMQPTableReader.string(close.reply_text))")
+        case TALLY_METHOD_BASIC_CANCEL:
+            throw AMQPError(.closedByServer, "the broker cancelled the consumer (queue deleted?)")
+        default:
+            return  // basic.return and others tally does not ask for
+        }
+    }
+
+    private func check(_ reply: amqp_rpc_reply_t, _ what: String, code: AMQPError.Code = .io) throws(AMQPError) {
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            return
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            do {
+                try handleUnexpected(reply.reply)
+            } catch {
+                throw AMQPError(error.code, "\(what): \(error.message)")
+            }
+            throw AMQPError(.closedByServer, "\(what): unexpected server reply \(reply.reply.id)")
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            throw AMQPError(code, "\(what): \(Self.statusText(reply.library_error))")
+        default:
+            throw AMQPError(code, "\(what): no reply")
+        }
+    }
+
+    private func checkStatus(_ status: Int32, _ what: String) throws(AMQPError) {
+        guard status == AMQP_STATUS_OK.rawValue else { throw AMQPError(.io, "\(what): \(Self.statusText(status))") }
+    }
+
+    private static func statusText(_ status: Int32) -> String {
+        String(cString: amqp_error_string2(status))
+    }
+
+    private static func timeval(milliseconds: Int) -> Glibc.timeval {
+        Glibc.timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+    }
+}
+
+/// How many messages wait in a queue and how many consumers read it.
+public struct QueueStatus: Sendable, Equatable {
+    public let messages: Int
+    public let consumers: Int
+}

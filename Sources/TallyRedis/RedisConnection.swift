@@ -1,0 +1,123 @@
+import CHiredis
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// A blocking connection to Redis over hiredis.
+///
+/// hiredis is blocking and not thread-safe, so a connection is confined to
+/// the one thread that made it (DESIGN.md, "Inside the worker"); it is
+/// deliberately not `Sendable`. Throughput comes from ``pipeline(_:)``:
+/// many commands written, then all replies read, one round trip.
+public final class RedisConnection {
+    private let context: UnsafeMutablePointer<redisContext>
+    public let endpoint: RedisEndpoint
+
+    public init(_ endpoint: RedisEndpoint) throws(RedisError) {
+        self.endpoint = endpoint
+        let connectTimeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
+        guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), connectTimeout) else {
+            throw RedisError(.connect, "cannot allocate a hiredis context")
+        }
+        if context.pointee.err != 0 {
+            let message = Self.errorText(context)
+            redisFree(context)
+            throw RedisError(.connect, "\(endpoint.host):\(endpoint.port): \(message)")
+        }
+        self.context = context
+        redisSetTimeout(context, Self.timeval(milliseconds: endpoint.commandTimeoutMilliseconds))
+        if let password = endpoint.password {
+            let reply = try command(RedisCommand("AUTH", password))
+            if let error = reply.errorMessage { throw RedisError(.connect, "AUTH failed: \(error)") }
+        }
+    }
+
+    deinit {
+        redisFree(context)
+    }
+
+    /// Sends one command and waits for its reply.
+    public func command(_ command: RedisCommand) throws(RedisError) -> RedisReply {
+        try append(command)
+        return try readReply()
+    }
+
+    /// Sends all commands, then reads all replies, in order.
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisReply] {
+        for command in commands { try append(command) }
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands { replies.append(try readReply()) }
+        return replies
+    }
+
+    /// Buffers a command; nothing is written until a reply is read.
+    public func append(_ command: RedisCommand) throws(RedisError) {
+        let status = command.bytes.withUnsafeBufferPointer { bytes in
+            command.lengths.withUnsafeBufferPointer { lengths in
+                withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: lengths.count) { argv in
+                    var offset = 0
+                    let base = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                    for (index, length) in lengths.enumerated() {
+                        argv[index] = (base + offset).assumingMemoryBound(to: CChar.self)
+                        offset += length
+                    }
+                    return redisAppendCommandArgv(context, Int32(lengths.count), argv.baseAddress, lengths.baseAddress)
+                }
+            }
+        }
+        if status != REDIS_OK { throw failure() }
+    }
+
+    /// Reads the next reply (flushing buffered commands first).
+    public func readReply() throws(RedisError) -> RedisReply {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw failure() }
+        defer { freeReplyObject(raw) }
+        return Self.decode(raw.assumingMemoryBound(to: redisReply.self))
+    }
+
+    private func failure() -> RedisError {
+        let code: RedisError.Code = context.pointee.err == REDIS_ERR_PROTOCOL ? .protocolViolation : .io
+        return RedisError(code, Self.errorText(context))
+    }
+
+    private static func decode(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+        let r = reply.pointee
+        switch r.type {
+        case REDIS_REPLY_STRING:
+            return .string(bytes(r.str, r.len))
+        case REDIS_REPLY_STATUS:
+            return .status(String(decoding: bytes(r.str, r.len), as: UTF8.self))
+        case REDIS_REPLY_ERROR:
+            return .error(String(decoding: bytes(r.str, r.len), as: UTF8.self))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int64(r.integer))
+        case REDIS_REPLY_ARRAY:
+            var elements: [RedisReply] = []
+            elements.reserveCapacity(Int(r.elements))
+            for index in 0..<Int(r.elements) {
+                elements.append(decode(r.element[index]!))
+            }
+            return .array(elements)
+        default:
+            return .null
+        }
+    }
+
+    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: length))
+    }
+
+    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+
+    private static func timeval(milliseconds: Int) -> Glibc.timeval {
+        Glibc.timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
+    }
+}

@@ -1,0 +1,22 @@
+/// Where Redis is and how long to wait for it.
+public struct RedisEndpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// Sent with AUTH after connecting, when set.
+    public var password: String?
+    public var connectTimeoutMilliseconds: Int
+    /// A command (or pipeline) that takes longer fails with ``RedisError/Code/io``,
+    /// so a stalled Redis turns into backpressure instead of a hang.
+    public var commandTimeoutMilliseconds: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 6379, password: String? = nil,
+        connectTimeoutMilliseconds: Int = 2_000, commandTimeoutMilliseconds: Int = 10_000
+    ) {
+        self.host = host
+        self.port = port
+        self.password = password
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        self.commandTimeoutMilliseconds = commandTimeoutMilliseconds
+    }
+}
