@@ -1,0 +1,51 @@
+import TallyAMQP
+import TallyCore
+import TallyRedis
+
+/// Everything a worker can be told, with the documented defaults of
+/// `Config/worker.json` (STYLE.md, example 4). Tests build one directly;
+/// processes load one with ``ConfigurationLoader``.
+public struct WorkerConfiguration: Sendable {
+    public var broker = AMQPEndpoint()
+    public var topology = Topology()
+    public var redis = RedisEndpoint()
+    /// Prefix of every Redis key (see `RedisKeyLayout`).
+    public var keyPrefix = "tally"
+    public var batch = BatchSettings()
+    public var dedup = DedupSettings()
+    public var alerts = AlertPolicy()
+    public var limits = RecordLimits()
+    public var backoff = BackoffPolicy()
+
+    public init() {}
+}
+
+/// How deliveries are gathered into batches.
+public struct BatchSettings: Sendable, Equatable {
+    /// Most deliveries applied, published and acked together.
+    public var maxSize = 500
+    /// How long a batch waits for more deliveries once one has arrived. Low
+    /// load then costs at most this much latency; high load fills batches.
+    public var maxWaitMilliseconds = 5
+    /// Unacked deliveries the broker may send ahead: twice a batch, so the
+    /// next batch is already in the socket while this one is applied.
+    public var prefetch = 1_000
+    /// How long to wait for publisher confirms before giving up on a batch
+    /// (it is then redelivered, which is safe).
+    public var confirmTimeoutMilliseconds = 30_000
+
+    public init() {}
+}
+
+/// How long a recordId is remembered, to turn producer duplicates into no-ops.
+///
+/// RecordIds go into one Redis hash per destination and time bucket; a
+/// bucket expires `bucketSeconds * (buckets + 1)` after its last write. A
+/// duplicate is recognised if it arrives within `buckets - 1` full buckets
+/// of the original: 7 to 8 days by default.
+public struct DedupSettings: Sendable, Equatable {
+    public var bucketSeconds = 86_400
+    public var buckets = 8
+
+    public init() {}
+}

@@ -1,0 +1,185 @@
+/// The Redis Function library that applies a record atomically.
+///
+/// One `FCALL tally_apply` does the claim, both summaries, the log append and
+/// the stored outcome in one Redis transaction (DESIGN.md, invariant 2): no
+/// state can exist where the claim is there and the effect is not.
+///
+/// Lua numbers are doubles, so totals are kept as decimal *strings* and added
+/// digit-wise here (in 7-digit chunks, exact in a double); `HINCRBYFLOAT`
+/// would drift (invariant 5). Only non-negative amounts are ever added (the
+/// sign lives in the `p:`/`n:` field), so subtraction is needed only to
+/// render `net`.
+///
+/// `tally_apply` KEYS: 1 destination base `<prefix>:{dest}`, 2 reference
+/// summary, 3 log stream, 4 the recordId's claim shard (bucket appended here). ARGV: 1 recordId, 2 fingerprint, 3 type
+/// (positive|negative), 4 value (plain non-negative decimal), 5 unit,
+/// 6 reference, 7 notification prefix, 8 alert body or "", 9 canonical record
+/// JSON, 10 dedup bucket seconds, 11 dedup buckets kept.
+/// Returns `{"applied", outcome}`, `{"pending", outcome}` (applied before,
+/// not yet confirmed), `{"duplicate"}` or `{"conflict"}`. Workers load
+/// the library with `FUNCTION LOAD REPLACE` at start and again whenever
+/// Redis answers that the function is missing (a Redis that lost its data).
+/// Keys under the destination base other than KEYS[1..2] are built inside
+/// the Function from KEYS[1]. The claim shard and the log are global keys,
+/// which ties the Function to one Redis primary (see README, key layout).
+public enum TallyFunctionLibrary {
+    public static let source = #"""
+#!lua name=tally
+
+-- Exact decimal arithmetic on plain non-negative decimal strings ("12.50").
+local function parts(s)
+  local i, f = string.match(s, '^(%d+)%.?(%d*)$')
+  return i, f
+end
+
+-- Aligns two decimals to equal-length digit strings; returns them and the scale.
+local function align(a, b)
+  local ai, af = parts(a)
+  local bi, bf = parts(b)
+  local scale = math.max(#af, #bf)
+  af = af .. string.rep('0', scale - #af)
+  bf = bf .. string.rep('0', scale - #bf)
+  local width = math.max(#ai, #bi)
+  ai = string.rep('0', width - #ai) .. ai
+  bi = string.rep('0', width - #bi) .. bi
+  return ai .. af, bi .. bf, scale
+end
+
+local function place_point(digits, scale)
+  local intlen = #digits - scale
+  local int = string.sub(digits, 1, intlen)
+  int = string.gsub(int, '^0+(%d)', '%1')
+  if int == '' then int = '0' end
+  if scale > 0 then return int .. '.' .. string.sub(digits, intlen + 1) end
+  return int
+end
+
+-- x + y or x - y (x >= y) over aligned digit strings, 7 digits at a time.
+local function chunked(x, y, sign)
+  local out = {}
+  local carry = 0
+  local pos = #x
+  while pos > 0 do
+    local start = math.max(1, pos - 6)
+    local width = pos - start + 1
+    local limit = 10 ^ width
+    local s = tonumber(string.sub(x, start, pos)) + sign * tonumber(string.sub(y, start, pos)) + carry
+    if s >= limit then
+      s = s - limit; carry = 1
+    elseif s < 0 then
+      s = s + limit; carry = -1
+    else
+      carry = 0
+    end
+    out[#out + 1] = string.format('%0' .. width .. 'd', s)
+    pos = start - 1
+  end
+  local digits = {}
+  if carry == 1 then digits[1] = '1' end
+  for i = #out, 1, -1 do digits[#digits + 1] = out[i] end
+  return table.concat(digits)
+end
+
+-- Byte order, as Swift's Summary sorts (Lua's < may use the locale).
+local function byte_less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local ca, cb = string.byte(a, i), string.byte(b, i)
+    if ca ~= cb then return ca < cb end
+  end
+  return #a < #b
+end
+
+local function add(a, b)
+  local x, y, scale = align(a, b)
+  return place_point(chunked(x, y, 1), scale)
+end
+
+-- a - b, signed.
+local function sub(a, b)
+  local x, y, scale = align(a, b)
+  if not byte_less(x, y) then return place_point(chunked(x, y, -1), scale) end
+  return '-' .. place_point(chunked(y, x, -1), scale)
+end
+
+-- Validated strings hold no control characters: only " and \ need escaping.
+local function quote(s)
+  return '"' .. string.gsub(s, '[\\"]', '\\%0') .. '"'
+end
+
+-- Renders a summary hash (HGETALL reply) as {"count":n,"totals":[...]}.
+local function render(flat)
+  local count = '0'
+  local units, pos, neg = {}, {}, {}
+  for i = 1, #flat, 2 do
+    local field, value = flat[i], flat[i + 1]
+    if field == 'count' then
+      count = value
+    else
+      local unit = string.sub(field, 3)
+      if pos[unit] == nil and neg[unit] == nil then units[#units + 1] = unit end
+      if string.sub(field, 1, 2) == 'p:' then pos[unit] = value else neg[unit] = value end
+    end
+  end
+  table.sort(units, byte_less)
+  local totals = {}
+  for i, unit in ipairs(units) do
+    local p, n = pos[unit] or '0', neg[unit] or '0'
+    totals[i] = '{"unit":' .. quote(unit) .. ',"positive":"' .. p .. '","negative":"' .. n ..
+      '","net":"' .. sub(p, n) .. '"}'
+  end
+  return '{"count":' .. count .. ',"totals":[' .. table.concat(totals, ',') .. ']}'
+end
+
+local function bump(key, field, value)
+  local count = redis.call('HINCRBY', key, 'count', 1)
+  local old = redis.call('HGET', key, field)
+  if old then value = add(old, value) end
+  redis.call('HSET', key, field, value)
+  return count
+end
+
+local function apply(keys, args)
+  local base, ref_key, log_key, claims = keys[1], keys[2], keys[3], keys[4]
+  local record_id, fingerprint = args[1], args[2]
+  local bucket_seconds, buckets = tonumber(args[10]), tonumber(args[11])
+  local bucket = math.floor(tonumber(redis.call('TIME')[1]) / bucket_seconds)
+
+  for age = 0, buckets - 1 do
+    local seen = redis.call('HGET', claims .. ':' .. (bucket - age), record_id)
+    if seen then
+      if seen ~= fingerprint then
+        redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
+        return {'conflict'}
+      end
+      local pending = redis.call('HGET', base .. ':pending', record_id)
+      if pending then return {'pending', pending} end
+      return {'duplicate'}
+    end
+  end
+
+  local rtype, value, unit, reference = args[3], args[4], args[5], args[6]
+  local outcome = args[7] .. render(redis.call('HGETALL', ref_key)) .. '}}\n' .. args[8]
+  local field = (rtype == 'positive' and 'p:' or 'n:') .. unit
+  if bump(ref_key, field, value) == 1 then
+    redis.call('SADD', base .. ':refs', reference)
+  end
+  bump(base .. ':sum', field, value)
+  redis.call('XADD', log_key, '*', 'record', args[9])
+  local ids_key = claims .. ':' .. bucket
+  redis.call('HSET', ids_key, record_id, fingerprint)
+  redis.call('EXPIRE', ids_key, bucket_seconds * (buckets + 1))
+  redis.call('HSET', base .. ':pending', record_id, outcome)
+  return {'applied', outcome}
+end
+
+-- Exposed for tests of the arithmetic: tally_decimal('add'|'sub', a, b).
+local function decimal(keys, args)
+  if args[1] == 'add' then return add(args[2], args[3]) end
+  return sub(args[2], args[3])
+end
+
+redis.register_function('tally_apply', apply)
+redis.register_function{function_name = 'tally_decimal', callback = decimal, flags = {'no-writes'}}
+"""#
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TallyWorker
+
+/// `tally-worker`: consumes `records.work` and applies each record exactly
+/// once. Wiring only; the pipeline lives in TallyWorker.
+@main
+struct TallyWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally-worker",
+        abstract: "Consume records, apply each exactly once in Redis, publish notifications and alerts.",
+        discussion: """
+            Settings come from Config/worker.json (or --config / TALLY_CONFIG_FILE), \
+            overridden by TALLY_* environment variables (redis.port -> TALLY_REDIS_PORT). \
+            SIGTERM finishes the batch in flight, acks it and exits 0; a second SIGTERM exits at once.
+            """)
+
+    @Option(name: .long, help: "Configuration file (JSON).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        // First, before anything slow: a SIGTERM during start-up must still
+        // mean "stop cleanly", not the default of dying with status 143.
+        let stop = StopSignal()
+        TerminationSignals.install(stop: stop)
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "tally.worker")
+        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
+
+        let settings: WorkerConfiguration
+        do {
+            settings = try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.critical("invalid configuration: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        TerminationSignals.logger = logger
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: WorkerService(configuration: settings, logger: logger, stop: stop))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// SIGTERM and SIGINT: the first asks for a graceful stop (the batch in
+/// flight is finished and acked), the second exits at once, which is safe:
+/// unacked deliveries are redelivered and the Redis Function makes that
+/// harmless. Installed first thing in `main`; ServiceGroup also reacts to
+/// the same signals once it runs, and both paths set the same StopSignal.
+enum TerminationSignals {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+    nonisolated(unsafe) static var logger: Logger?
+
+    static func install(stop: StopSignal) {
+        let count = Mutex(0)
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let seen = count.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                if seen >= 2 {
+                    logger?.warning("second signal: exiting now")
+                    exit(128 + signalNumber)
+                }
+                stop.request()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
