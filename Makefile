@@ -1,0 +1,44 @@
+# tally — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+WORKERS ?= 2
+export WORKERS
+
+.PHONY: run test up down status deps build build-release bench clean help
+
+help:
+	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
+	@echo "make test     install what is missing, build, run unit + integration tests on private servers"
+	@echo "make up       start (or restart what is missing of) the fleet; WORKERS=n (default 2, 0 allowed)"
+	@echo "make down     stop exactly what make up started"
+	@echo "make status   what runs"
+	@echo "make bench    end-to-end throughput of one release-built worker"
+
+run: up
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	swift build
+
+up: build
+	scripts/up.sh all
+
+down:
+	scripts/down.sh
+
+status:
+	scripts/status.sh
+
+build-release: deps
+	swift build -c release
+
+bench: build-release
+	scripts/bench.sh
+
+clean: down
+	rm -rf .build .state

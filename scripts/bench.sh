@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make bench: end-to-end throughput of ONE release-built worker process with
+# the servers on this machine, its peak resident memory, and the Redis bytes
+# each remembered recordId costs. Uses private servers like make test.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$here/.." && pwd -P)"
+cd "$repo"
+
+export TALLY_STATE_DIR="${TALLY_BENCH_STATE_DIR:-$repo/.state/bench}"
+export TALLY_REDIS_PORT="${TALLY_BENCH_REDIS_PORT:-16380}"
+export TALLY_AMQP_PORT="${TALLY_BENCH_AMQP_PORT:-15674}"
+export TALLY_RABBITMQ_DIST_PORT="${TALLY_BENCH_DIST_PORT:-25674}"
+export TALLY_RABBITMQ_NODENAME="${TALLY_BENCH_NODENAME:-tally-bench@localhost}"
+export TALLY_BIN="$repo/.build/release"
+RECORDS="${RECORDS:-50000}"
+BENCH_WORKERS="${BENCH_WORKERS:-1}"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+cleanup() { step "stopping the bench servers"; "$here/down.sh" || true; }
+trap cleanup EXIT
+"$here/down.sh" >/dev/null 2>&1 || true
+rm -rf "$TALLY_STATE_DIR"
+WORKERS=0 "$here/up.sh" servers >/dev/null
+
+step "warm-up and topology"
+WORKERS="$BENCH_WORKERS" "$here/up.sh" workers >/dev/null
+"$TALLY_BIN/tally" bench --records 2000 >/dev/null
+
+redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
+before=$(redis info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
+ids_before=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hlen "$k"; done | awk '{s+=$1} END {print s+0}')
+
+step "$RECORDS records through $BENCH_WORKERS worker(s)"
+"$TALLY_BIN/tally" bench --records "$RECORDS" | tee "$TALLY_STATE_DIR/bench.txt"
+
+step "memory"
+for f in "$TALLY_STATE_DIR"/workers/worker-*.pid; do
+    pid=$(cat "$f")
+    echo "worker $pid peak resident set: $(awk '/VmHWM/{print $2, $3}' "/proc/$pid/status")"
+done
+# Bytes per remembered recordId: the dedup hashes alone (the summaries and
+# the log are per-record costs of their own, reported separately).
+ids_after=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hlen "$k"; done | awk '{s+=$1} END {print s+0}')
+ids_bytes=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis memory usage "$k" samples 0; done | awk '{s+=$1} END {print s+0}')
+after=$(redis info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
+log_bytes=$(redis memory usage tally:log samples 0)
+log_len=$(redis xlen tally:log)
+echo "remembered recordIds: $ids_after ($((ids_after - ids_before)) new); dedup hashes: $ids_bytes bytes = $((ids_bytes / ids_after)) bytes per recordId"
+echo "log stream: $log_len entries, $log_bytes bytes = $((log_bytes / log_len)) bytes per entry"
+echo "Redis used_memory grew by $((after - before)) bytes for $RECORDS records = $(((after - before) / RECORDS)) bytes per record in all"

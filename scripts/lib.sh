@@ -1,0 +1,392 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are used by the scripts sourcing this
+# Shared settings and helpers for tally's local-server scripts.
+# Sourced by scripts/*.sh; never executed directly.
+#
+# Everything below can be overridden from the environment:
+#   TALLY_STATE_DIR          state (data, logs, pidfiles)   default: $REPO/.state
+#   TALLY_BIN                where tally-worker etc. live     default: $REPO/.build/debug
+#   TALLY_REDIS_PORT         Redis port (127.0.0.1)           default: 6379
+#   TALLY_AMQP_PORT          AMQP port (127.0.0.1)            default: 5672
+#   TALLY_RABBITMQ_NODENAME  Erlang node name                 default: tally@localhost
+#   TALLY_RABBITMQ_DIST_PORT Erlang distribution port         default: 25672
+#   TALLY_START_TIMEOUT      seconds to wait for a server     default: 120
+#   WORKERS                  number of tally-worker processes default: 2 (used by up.sh)
+
+if [[ -n "${_TALLY_LIB_LOADED:-}" ]]; then
+    return 0
+fi
+_TALLY_LIB_LOADED=1
+
+TALLY_SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
+
+: "${TALLY_STATE_DIR:=$REPO/.state}"
+: "${TALLY_BIN:=$REPO/.build/debug}"
+: "${TALLY_REDIS_PORT:=6379}"
+: "${TALLY_AMQP_PORT:=5672}"
+: "${TALLY_RABBITMQ_NODENAME:=tally@localhost}"
+: "${TALLY_RABBITMQ_DIST_PORT:=25672}"
+: "${TALLY_START_TIMEOUT:=120}"
+
+# Relative paths are taken relative to the caller's working directory.
+[[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
+[[ "$TALLY_BIN" == /* ]] || TALLY_BIN="$PWD/$TALLY_BIN"
+
+# Exported so that workers / tests started from these scripts see them.
+export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
+    TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT
+
+STATE="$TALLY_STATE_DIR"
+LOG_DIR="$STATE/logs"
+RUN_DIR="$STATE/run"
+
+REDIS_DIR="$STATE/redis"
+REDIS_PIDFILE="$RUN_DIR/redis.pid"
+REDIS_LOG="$LOG_DIR/redis.log"
+
+RMQ_DIR="$STATE/rabbitmq"
+RMQ_HOME="$RMQ_DIR/home"                  # HOME of node and CLI: holds .erlang.cookie
+RMQ_PIDFILE="$RMQ_DIR/rabbitmq.pid"       # written by the node itself (beam.smp pid)
+RMQ_WRAPPER_PIDFILE="$RMQ_DIR/rabbitmq-server.pid"  # the rabbitmq-server sh wrapper
+RMQ_LOG_BASE="$RMQ_DIR/log"
+RMQ_CONSOLE_LOG="$RMQ_LOG_BASE/console.log"
+RMQ_NODE_LOG="$RMQ_LOG_BASE/$TALLY_RABBITMQ_NODENAME.log"
+# The Debian package's real scripts (the /usr/sbin ones are `su rabbitmq` wrappers).
+RMQ_SBIN="${TALLY_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}"
+
+EPMD_PIDFILE="$RUN_DIR/epmd.pid"          # exists only if up.sh started epmd
+EPMD_LOG="$LOG_DIR/epmd.log"
+EPMD_PORT="${ERL_EPMD_PORT:-4369}"
+
+AGG_PIDFILE="$RUN_DIR/aggregator.pid"
+AGG_LOG="$LOG_DIR/aggregator.log"
+WORKERS_DIR="$STATE/workers"
+
+# ---------------------------------------------------------------- messages
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf '==> WARNING: %s\n' "$*" >&2; }
+die() {
+    printf '==> ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+# die_with_log MESSAGE LOGFILE... : fail loudly, showing the tail of each log.
+die_with_log() {
+    local msg=$1 f
+    shift
+    printf '==> ERROR: %s\n' "$msg" >&2
+    for f in "$@"; do
+        if [[ -s "$f" ]]; then
+            printf -- '---- last 40 lines of %s ----\n' "$f" >&2
+            tail -n 40 "$f" >&2
+            printf -- '---- end of %s ----\n' "$f" >&2
+        else
+            printf -- '---- %s: missing or empty ----\n' "$f" >&2
+        fi
+    done
+    exit 1
+}
+
+# ---------------------------------------------------------------- time
+
+now_ns() { date +%s%N; }
+
+# elapsed START_NS : seconds since START_NS, two decimals ("12.34").
+elapsed() {
+    local d=$(($(now_ns) - $1))
+    printf '%d.%02d' $((d / 1000000000)) $((d % 1000000000 / 10000000))
+}
+
+# ---------------------------------------------------------------- processes
+
+# pid_alive PID [PATTERN] : PID exists, is not a zombie, and (if given) its
+# command line contains PATTERN (guards against pid reuse after a reboot or
+# a long-dead pidfile).
+pid_alive() {
+    local pid=${1:-} pattern=${2:-} stat cmdline
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ "${stat:0:1}" != Z ]] || return 1
+    if [[ -n "$pattern" ]]; then
+        cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+        [[ "$cmdline" == *"$pattern"* ]] || return 1
+    fi
+    return 0
+}
+
+pid_gone() { ! pid_alive "$1"; }
+
+# read_pid PIDFILE : print the pid stored in PIDFILE (nothing if absent/garbage).
+read_pid() {
+    local pid=""
+    if [[ -f "$1" ]]; then
+        read -r pid <"$1" 2>/dev/null || true
+    fi
+    [[ "$pid" =~ ^[0-9]+$ ]] && printf '%s' "$pid"
+    return 0
+}
+
+# pidfile_alive PIDFILE [PATTERN] : print the pid and succeed if it runs.
+pidfile_alive() {
+    local pid
+    pid=$(read_pid "$1")
+    pid_alive "$pid" "${2:-}" || return 1
+    printf '%s' "$pid"
+}
+
+# wait_for TIMEOUT_S DESCRIPTION GUARD_PID COMMAND [ARGS...]
+# Polls COMMAND (backing off from 0.1 s to 1 s) until it succeeds.
+# Returns 0 on success, 1 on timeout, 2 if GUARD_PID (when non-empty) died.
+wait_for() {
+    local timeout=$1 desc=$2 guard=$3 delay=0.1 deadline
+    shift 3
+    deadline=$(($(now_ns) + timeout * 1000000000))
+    while :; do
+        if "$@" >/dev/null 2>&1; then
+            return 0
+        fi
+        if [[ -n "$guard" ]] && ! pid_alive "$guard"; then
+            warn "process $guard exited while waiting for $desc"
+            return 2
+        fi
+        if (($(now_ns) >= deadline)); then
+            warn "timed out after ${timeout}s waiting for $desc"
+            return 1
+        fi
+        sleep "$delay"
+        case $delay in
+            0.1) delay=0.2 ;;
+            0.2) delay=0.5 ;;
+            *) delay=1 ;;
+        esac
+    done
+}
+
+# spawn LOGFILE COMMAND [ARGS...] : start COMMAND detached (own session, stdin
+# from /dev/null, output appended to LOGFILE, lock fd closed) and set
+# SPAWNED_PID to its pid. nohup and setsid both exec, so $! is the pid of
+# COMMAND itself (a background child of a non-interactive shell is never a
+# process-group leader, so setsid does not fork).
+SPAWNED_PID=""
+spawn() {
+    local logfile=$1
+    shift
+    nohup setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+    SPAWNED_PID=$!
+}
+
+# stop_pid PID NAME [TIMEOUT_S] : SIGTERM, wait up to TIMEOUT_S, then SIGKILL
+# (the whole process group when PID leads one, i.e. was started by spawn).
+stop_pid() {
+    local pid=$1 name=$2 timeout=${3:-15} pgid=""
+    pid_alive "$pid" || return 0
+    log "stopping $name (pid $pid): SIGTERM, waiting up to ${timeout}s"
+    kill -TERM "$pid" 2>/dev/null || true
+    if wait_for "$timeout" "$name (pid $pid) to exit" "" pid_gone "$pid"; then
+        return 0
+    fi
+    pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
+    if [[ "$pgid" == "$pid" ]]; then
+        warn "$name (pid $pid) still running: SIGKILL to its process group"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    else
+        warn "$name (pid $pid) still running: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait_for 10 "$name (pid $pid) to die" "" pid_gone "$pid" ||
+        die "$name (pid $pid) survived SIGKILL"
+}
+
+# any_alive PID... : at least one of the PIDs is alive.
+any_alive() {
+    local p
+    for p in "$@"; do
+        pid_alive "$p" && return 0
+    done
+    return 1
+}
+
+none_alive() { ! any_alive "$@"; }
+
+# stop_pidfiles TIMEOUT_S NAME PIDFILE PATTERN [NAME PIDFILE PATTERN]...
+# Like stop_pidfile for several processes at once: SIGTERM to all, one shared
+# TIMEOUT_S wait, then SIGKILL (process group if led) to the survivors.
+stop_pidfiles() {
+    local timeout=$1 name pidfile pattern pid i pgid
+    local -a pids=() names=() files=()
+    shift
+    while (($# >= 3)); do
+        name=$1 pidfile=$2 pattern=$3
+        shift 3
+        files+=("$pidfile")
+        if pid=$(pidfile_alive "$pidfile" "$pattern"); then
+            log "stopping $name (pid $pid): SIGTERM"
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+            names+=("$name")
+        elif [[ -e "$pidfile" ]]; then
+            log "$name: not running (removing stale pidfile)"
+        fi
+    done
+    if ((${#pids[@]} > 0)) &&
+        ! wait_for "$timeout" "${#pids[@]} process(es) to exit" "" none_alive "${pids[@]}"; then
+        for i in "${!pids[@]}"; do
+            pid=${pids[$i]}
+            pid_alive "$pid" || continue
+            pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
+            warn "${names[$i]} (pid $pid) ignored SIGTERM for ${timeout}s: SIGKILL"
+            if [[ "$pgid" == "$pid" ]]; then
+                kill -KILL -- "-$pid" 2>/dev/null || true
+            else
+                kill -KILL "$pid" 2>/dev/null || true
+            fi
+        done
+        wait_for 10 "killed processes to die" "" none_alive "${pids[@]}" ||
+            die "processes survived SIGKILL: ${pids[*]}"
+    fi
+    if ((${#files[@]} > 0)); then
+        rm -f "${files[@]}"
+    fi
+}
+
+# stop_pidfile PIDFILE NAME PATTERN [TIMEOUT_S] : stop_pid + remove pidfile.
+stop_pidfile() {
+    local pidfile=$1 name=$2 pattern=$3 timeout=${4:-15} pid
+    if pid=$(pidfile_alive "$pidfile" "$pattern"); then
+        stop_pid "$pid" "$name" "$timeout"
+    elif [[ -e "$pidfile" ]]; then
+        log "$name: not running (removing stale pidfile)"
+    fi
+    rm -f "$pidfile"
+}
+
+# ---------------------------------------------------------------- network
+
+# port_open PORT [HOST] : something accepts TCP connections there.
+port_open() {
+    (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
+}
+
+# ---------------------------------------------------------------- state
+
+ensure_state_dirs() {
+    mkdir -p "$STATE" "$LOG_DIR" "$RUN_DIR" "$REDIS_DIR" "$RMQ_DIR" \
+        "$RMQ_LOG_BASE" "$WORKERS_DIR" "$RMQ_HOME"
+    chmod 700 "$RMQ_HOME"
+}
+
+# lock_state : serialise up/down runs (fd 9; spawn closes it in children).
+lock_state() {
+    mkdir -p "$STATE"
+    exec 9>"$STATE/.lock"
+    flock -w 300 9 || die "another up/down holds $STATE/.lock"
+}
+
+# ---------------------------------------------------------------- rabbitmq
+
+# rmq_env : export the environment shared by the node and its CLI tools.
+# All state lives under $RMQ_DIR; /etc/rabbitmq and /var/lib/rabbitmq are
+# never read or written.
+rmq_env() {
+    export HOME="$RMQ_HOME"   # Erlang reads $HOME/.erlang.cookie (node and CLI)
+    export RABBITMQ_NODENAME="$TALLY_RABBITMQ_NODENAME"
+    export RABBITMQ_USE_LONGNAME=false
+    export RABBITMQ_DIST_PORT="$TALLY_RABBITMQ_DIST_PORT"
+    export RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"
+    export RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq.conf"
+    export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
+    export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
+    export RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia"
+    export RABBITMQ_PLUGINS_EXPAND_DIR="$RMQ_DIR/plugins-expand"
+    export RABBITMQ_LOG_BASE="$RMQ_LOG_BASE"
+    export RABBITMQ_PID_FILE="$RMQ_PIDFILE"
+    # Erlang distribution of the node only on loopback.
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    export ERL_EPMD_ADDRESS=127.0.0.1
+    export ERL_CRASH_DUMP="$RMQ_DIR/erl_crash.dump"
+}
+
+# rmq_ensure_cookie : create $RMQ_HOME/.erlang.cookie (0400) if missing.
+rmq_ensure_cookie() {
+    local cookie="$RMQ_HOME/.erlang.cookie"
+    mkdir -p "$RMQ_HOME"
+    chmod 700 "$RMQ_HOME"
+    if [[ ! -s "$cookie" ]]; then
+        (
+            umask 077
+            od -An -N20 -tx1 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F' >"$cookie"
+        )
+        chmod 400 "$cookie"
+    fi
+}
+
+# rmqctl ARGS... : rabbitmqctl with our environment (in a subshell).
+rmqctl() { (rmq_env && "$RMQ_SBIN/rabbitmqctl" "$@"); }
+rmq_diag() { (rmq_env && "$RMQ_SBIN/rabbitmq-diagnostics" "$@"); }
+
+rmq_pid() { pidfile_alive "$RMQ_PIDFILE" beam; }
+
+# ---------------------------------------------------------------- status
+
+# _status_line NAME STATE PID DETAIL
+_status_line() {
+    printf '%-12s %-8s %-8s %s\n' "$1" "$2" "${3:--}" "${4:-}"
+}
+
+print_status() {
+    local pid f n detail
+    if pid=$(pidfile_alive "$REDIS_PIDFILE" redis-server); then
+        _status_line redis running "$pid" "127.0.0.1:$TALLY_REDIS_PORT  dir $REDIS_DIR"
+    else
+        _status_line redis stopped "" "127.0.0.1:$TALLY_REDIS_PORT"
+    fi
+    if pid=$(rmq_pid); then
+        _status_line rabbitmq running "$pid" "127.0.0.1:$TALLY_AMQP_PORT  node $TALLY_RABBITMQ_NODENAME  dist $TALLY_RABBITMQ_DIST_PORT"
+    else
+        _status_line rabbitmq stopped "" "127.0.0.1:$TALLY_AMQP_PORT  node $TALLY_RABBITMQ_NODENAME"
+    fi
+    if pid=$(pidfile_alive "$EPMD_PIDFILE" epmd); then
+        _status_line epmd running "$pid" "127.0.0.1:$EPMD_PORT  (started by up.sh)"
+    elif port_open "$EPMD_PORT"; then
+        _status_line epmd external "" "127.0.0.1:$EPMD_PORT  (not ours; left alone)"
+    else
+        _status_line epmd stopped "" "127.0.0.1:$EPMD_PORT"
+    fi
+    if pid=$(pidfile_alive "$AGG_PIDFILE" tally-aggregator); then
+        _status_line aggregator running "$pid" "log $AGG_LOG"
+    elif [[ -x "$TALLY_BIN/tally-aggregator" ]]; then
+        _status_line aggregator stopped "" "$TALLY_BIN/tally-aggregator"
+    else
+        _status_line aggregator absent "" "no $TALLY_BIN/tally-aggregator"
+    fi
+    local any=0
+    while IFS= read -r f; do
+        any=1
+        n=${f##*/worker-}
+        n=${n%.pid}
+        detail="log $LOG_DIR/worker-$n.log"
+        if pid=$(pidfile_alive "$f" tally-worker); then
+            _status_line "worker-$n" running "$pid" "$detail"
+        else
+            _status_line "worker-$n" stopped "" "$detail"
+        fi
+    done < <(list_worker_pidfiles)
+    if ((any == 0)); then
+        _status_line workers none "" "no worker pidfiles in $WORKERS_DIR"
+    fi
+}
+
+# list_worker_pidfiles : worker pidfiles, numerically sorted.
+list_worker_pidfiles() {
+    local f
+    [[ -d "$WORKERS_DIR" ]] || return 0
+    for f in "$WORKERS_DIR"/worker-*.pid; do
+        [[ -e "$f" ]] || continue
+        [[ "$f" =~ /worker-([0-9]+)\.pid$ ]] || continue
+        printf '%s %s\n' "${BASH_REMATCH[1]}" "$f"
+    done | sort -n | cut -d' ' -f2-
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# make test: install what is missing, build, start private servers, run the
+# unit and the integration tests against them, stop everything, fail loudly.
+#
+# The servers of a test run are its own (state dir, ports, node name), so a
+# fleet started by `make up` or `make run` on the same machine is untouched.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$here/.." && pwd -P)"
+
+export TALLY_STATE_DIR="${TALLY_TEST_STATE_DIR:-$repo/.state/test}"
+export TALLY_REDIS_PORT="${TALLY_TEST_REDIS_PORT:-16379}"
+export TALLY_AMQP_PORT="${TALLY_TEST_AMQP_PORT:-15673}"
+export TALLY_RABBITMQ_DIST_PORT="${TALLY_TEST_DIST_PORT:-25673}"
+export TALLY_RABBITMQ_NODENAME="${TALLY_TEST_NODENAME:-tally-test@localhost}"
+export TALLY_BIN="$repo/.build/debug"
+export WORKERS=0
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "dependencies"
+"$here/install-deps.sh"
+
+step "build (debug, with tests)"
+cd "$repo"
+swift build --build-tests
+
+step "servers for the tests (state in $TALLY_STATE_DIR)"
+cleanup() {
+    local status=$?
+    step "stopping the test servers"
+    "$here/down.sh" || true
+    if ((status != 0)); then
+        echo "FAILED (exit $status). Logs: $TALLY_STATE_DIR/logs and $TALLY_STATE_DIR/test-logs" >&2
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+"$here/down.sh" >/dev/null 2>&1 || true
+rm -rf "$TALLY_STATE_DIR"
+"$here/up.sh" servers
+
+step "unit tests (pure core)"
+swift test --skip-build --filter TallyCoreTests
+
+step "integration tests (real RabbitMQ and Redis, real worker processes)"
+swift test --skip-build --no-parallel --filter TallyIntegrationTests
+
+step "all tests passed"
