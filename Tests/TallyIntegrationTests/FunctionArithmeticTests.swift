@@ -1,0 +1,49 @@
+import Testing
+import TallyCore
+import TallyRedis
+@testable import TallyWorker
+
+/// The Lua decimal arithmetic inside Redis agrees with ExactDecimal, digit
+/// for digit, including at the parse limits (48 integer, 32 fraction digits).
+@Suite(.timeLimit(.minutes(2)))
+struct FunctionArithmeticTests {
+    @Test func luaAdditionAndSubtractionMatchExactDecimal() throws {
+        let redis = try TestEnvironment("lua").redis()
+        let load = try redis.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", TallyFunctionLibrary.source))
+        #expect(load.errorMessage == nil, "\(load)")
+        var random = SeededGenerator(seed: 99)
+        var cases: [(String, String)] = [
+            ("0.1", "0.2"), ("0", "0"), ("9999999", "1"), ("99999999999999", "0.00000000000001"),
+            (String(repeating: "9", count: 48) + "." + String(repeating: "9", count: 32), "0." + String(repeating: "0", count: 31) + "1"),
+            ("12.50", "2.25"), ("2.25", "12.50"), ("1", "1.000"), ("0.0001", "10000"),
+        ]
+        for _ in 0..<300 {
+            cases.append((Self.randomDecimal(&random), Self.randomDecimal(&random)))
+        }
+        var commands: [RedisCommand] = []
+        for (a, b) in cases {
+            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "add", a, b))
+            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "sub", a, b))
+        }
+        let replies = try redis.pipeline(commands)
+        for (index, (a, b)) in cases.enumerated() {
+            let x = try ExactDecimal.parse(a)
+            let y = try ExactDecimal.parse(b)
+            #expect(replies[2 * index].text == (x + y).description, "\(a) + \(b)")
+            #expect(replies[2 * index + 1].text == (x - y).description, "\(a) - \(b)")
+        }
+    }
+
+    private static func randomDecimal(_ random: inout SeededGenerator) -> String {
+        let integerDigits = Int.random(in: 1...48, using: &random)
+        var text = String(Int.random(in: 1...9, using: &random))
+        for _ in 1..<integerDigits { text += String(Int.random(in: 0...9, using: &random)) }
+        if Bool.random(using: &random) { text = "0" }
+        let scale = Int.random(in: 0...32, using: &random)
+        if scale > 0 {
+            text += "."
+            for _ in 0..<scale { text += String(Int.random(in: 0...9, using: &random)) }
+        }
+        return text
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// A real `tally-worker` process, as ops would run it.
+final class WorkerProcess {
+    private let process = Process()
+    let logFile: URL
+
+    init(_ environment: TestEnvironment, name: String = "worker") throws {
+        let logs = environment.stateDirectory.appendingPathComponent("test-logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        logFile = logs.appendingPathComponent("\(environment.runId)-\(name)-\(UInt16.random(in: 0...9999)).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.executableURL = environment.binaries.appendingPathComponent("tally-worker")
+        process.currentDirectoryURL = environment.repository
+        process.environment = environment.workerEnvironment
+        process.arguments = ["--log-level", "info"]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// SIGKILL: the worker gets no chance to finish anything.
+    func crash() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits for the process to end; returns its exit status.
+    func waitForExit(timeout: Duration = .seconds(30)) throws -> Int32 {
+        try waitUntil("worker \(pid) to exit", timeout: timeout) { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Waits until the worker says it is consuming (its signal handlers
+    /// and connections are then in place).
+    func waitUntilConsuming(timeout: Duration = .seconds(30)) throws {
+        try waitUntil("worker \(pid) to start consuming", timeout: timeout) { log.contains("consuming") }
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
