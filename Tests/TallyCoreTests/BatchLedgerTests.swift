@@ -43,9 +43,9 @@ struct BatchLedgerTests {
         #expect(ledger.count == 9)
         #expect(ledger.messagesToPublish == [
             .notification(a), .alert(a),
-            .deadLetter(body: garbage, rejection: badJSON),
+            .deadLetter(body: garbage, rejection: badJSON, replays: 0),
             .notification(b),
-            .deadLetter(body: conflicting, rejection: conflict),
+            .deadLetter(body: conflicting, rejection: conflict, replays: 0),
             .notification(c), .alert(c),
         ])
         #expect(ledger.confirmedOutputs == [a, b, c])
@@ -72,7 +72,7 @@ struct BatchLedgerTests {
         let body: [UInt8] = [0x7B, 0xFF, 0x00, 0xC3, 0x28, 0x0A]
         var ledger = BatchLedger()
         ledger.record(deliveryTag: 42, body: body, outcome: .deadLetter(badJSON))
-        #expect(ledger.messagesToPublish == [.deadLetter(body: body, rejection: badJSON)])
+        #expect(ledger.messagesToPublish == [.deadLetter(body: body, rejection: badJSON, replays: 0)])
         #expect(ledger.confirmedOutputs.isEmpty)
         #expect(ledger.ackTag == 42)
     }
@@ -132,6 +132,16 @@ struct BatchLedgerTests {
     @Test func entriesKeepWhatWasRecorded() {
         var ledger = BatchLedger()
         ledger.record(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"))
-        #expect(ledger.entries == [BatchLedger.Entry(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"))])
+        #expect(ledger.entries == [BatchLedger.Entry(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"), replays: 0)])
+    }
+}
+
+@Suite("BatchLedger: replays")
+struct BatchLedgerReplayTests {
+    @Test func deadLetterCarriesTheReplayCountOfItsDelivery() {
+        var ledger = BatchLedger()
+        let rejection = Rejection(.malformedJSON, detail: "x")
+        ledger.record(deliveryTag: 1, body: [0x7B], outcome: .deadLetter(rejection), replays: 2)
+        #expect(ledger.messagesToPublish == [.deadLetter(body: [0x7B], rejection: rejection, replays: 2)])
     }
 }

@@ -13,22 +13,25 @@ public struct BatchLedger: Sendable {
         public let deliveryTag: UInt64
         public let body: [UInt8]
         public let outcome: DeliveryOutcome
+        /// How often an operator replayed this body from the dead letters;
+        /// carried into a new dead letter so replays stop at their limit.
+        public let replays: Int64
     }
 
     /// One message to publish, in publish order.
     public enum Message: Sendable, Equatable {
         case notification(RecordOutputs)
         case alert(RecordOutputs)
-        case deadLetter(body: [UInt8], rejection: Rejection)
+        case deadLetter(body: [UInt8], rejection: Rejection, replays: Int64)
     }
 
     public private(set) var entries: [Entry] = []
 
     public init() {}
 
-    public mutating func record(deliveryTag: UInt64, body: [UInt8], outcome: DeliveryOutcome) {
+    public mutating func record(deliveryTag: UInt64, body: [UInt8], outcome: DeliveryOutcome, replays: Int64 = 0) {
         precondition(entries.last.map { $0.deliveryTag < deliveryTag } ?? true, "delivery tags increase on a channel")
-        entries.append(Entry(deliveryTag: deliveryTag, body: body, outcome: outcome))
+        entries.append(Entry(deliveryTag: deliveryTag, body: body, outcome: outcome, replays: replays))
     }
 
     public var isEmpty: Bool { entries.isEmpty }
@@ -43,7 +46,7 @@ public struct BatchLedger: Sendable {
                 messages.append(.notification(outputs))
                 if outputs.alert != nil { messages.append(.alert(outputs)) }
             case .deadLetter(let rejection):
-                messages.append(.deadLetter(body: entry.body, rejection: rejection))
+                messages.append(.deadLetter(body: entry.body, rejection: rejection, replays: entry.replays))
             case .duplicate, .requeue:
                 break
             }

@@ -131,19 +131,15 @@ local function render(flat)
   return '{"count":' .. count .. ',"totals":[' .. table.concat(totals, ',') .. ']}'
 end
 
-local function bump(key, field, value)
-  local count = redis.call('HINCRBY', key, 'count', 1)
-  local old = redis.call('HGET', key, field)
-  if old then value = add(old, value) end
-  redis.call('HSET', key, field, value)
-  return count
-end
-
+-- Redis keeps the writes a Function made before an error, so everything
+-- that can fail (a key of the wrong type) is read first; the writes come
+-- after, and cannot fail. Atomic apply depends on this order.
 local function apply(keys, args)
   local base, ref_key, log_key, claims = keys[1], keys[2], keys[3], keys[4]
   local record_id, fingerprint = args[1], args[2]
   local bucket_seconds, buckets = tonumber(args[10]), tonumber(args[11])
   local bucket = math.floor(tonumber(redis.call('TIME')[1]) / bucket_seconds)
+  local pending_key = base .. ':pending'
 
   for age = 0, buckets - 1 do
     local seen = redis.call('HGET', claims .. ':' .. (bucket - age), record_id)
@@ -152,24 +148,40 @@ local function apply(keys, args)
         redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
         return {'conflict'}
       end
-      local pending = redis.call('HGET', base .. ':pending', record_id)
+      local pending = redis.call('HGET', pending_key, record_id)
       if pending then return {'pending', pending} end
       return {'duplicate'}
     end
   end
 
+  -- Reads (each fails on a key of the wrong type, before any write).
   local rtype, value, unit, reference = args[3], args[4], args[5], args[6]
-  local outcome = args[7] .. render(redis.call('HGETALL', ref_key)) .. '}}\n' .. args[8]
   local field = (rtype == 'positive' and 'p:' or 'n:') .. unit
-  if bump(ref_key, field, value) == 1 then
-    redis.call('SADD', base .. ':refs', reference)
+  local sum_key, refs_key = base .. ':sum', base .. ':refs'
+  local ref_flat = redis.call('HGETALL', ref_key)
+  local sum = redis.call('HMGET', sum_key, 'count', field)
+  redis.call('SISMEMBER', refs_key, reference)
+  redis.call('HEXISTS', pending_key, record_id)
+  local log_type = redis.call('TYPE', log_key)['ok']
+  if log_type ~= 'stream' and log_type ~= 'none' then
+    return redis.error_reply('WRONGTYPE ' .. log_key .. ' is not a stream')
   end
-  bump(base .. ':sum', field, value)
+  local ref_count, ref_old = 0, nil
+  for i = 1, #ref_flat, 2 do
+    if ref_flat[i] == 'count' then ref_count = tonumber(ref_flat[i + 1])
+    elseif ref_flat[i] == field then ref_old = ref_flat[i + 1] end
+  end
+  local outcome = args[7] .. render(ref_flat) .. '}}\n' .. args[8]
+
+  -- Writes.
+  redis.call('HSET', ref_key, 'count', ref_count + 1, field, ref_old and add(ref_old, value) or value)
+  if ref_count == 0 then redis.call('SADD', refs_key, reference) end
+  redis.call('HSET', sum_key, 'count', (tonumber(sum[1]) or 0) + 1, field, sum[2] and add(sum[2], value) or value)
   redis.call('XADD', log_key, '*', 'record', args[9])
   local ids_key = claims .. ':' .. bucket
   redis.call('HSET', ids_key, record_id, fingerprint)
   redis.call('EXPIRE', ids_key, bucket_seconds * (buckets + 1))
-  redis.call('HSET', base .. ':pending', record_id, outcome)
+  redis.call('HSET', pending_key, record_id, outcome)
   return {'applied', outcome}
 end
 
