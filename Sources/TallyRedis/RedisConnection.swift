@@ -52,6 +52,50 @@ public final class RedisConnection {
         return replies
     }
 
+    /// Sends all commands inside `MULTI`/`EXEC` and returns their replies.
+    ///
+    /// Redis runs the queued commands in one go at `EXEC`, so with
+    /// `appendfsync always` they cost one AOF write and one fsync, where a
+    /// plain pipeline arriving in several socket reads costs one per event
+    /// loop turn. A command's error reply stays its own (Redis does not
+    /// roll back), so one failing call does not hide the others.
+    public func transaction(_ commands: [RedisCommand]) throws(RedisError) -> [RedisReply] {
+        try sendTransaction(commands)
+        return try receiveTransaction(count: commands.count)
+    }
+
+    /// The first half of ``transaction(_:)``: writes it out now, so Redis
+    /// works on it while the caller does something else.
+    public func sendTransaction(_ commands: [RedisCommand]) throws(RedisError) {
+        try append(RedisCommand("MULTI"))
+        for command in commands { try append(command) }
+        try append(RedisCommand("EXEC"))
+        try flush()
+    }
+
+    /// The second half of ``transaction(_:)``, for `count` commands.
+    public func receiveTransaction(count: Int) throws(RedisError) -> [RedisReply] {
+        let opened = try readReply()
+        if let error = opened.errorMessage { throw RedisError(.unexpectedReply, "MULTI: \(error)") }
+        var refused: String?
+        for _ in 0..<count {
+            if let error = try readReply().errorMessage, refused == nil { refused = error }
+        }
+        let executed = try readReply()
+        guard case .array(let replies) = executed, replies.count == count else {
+            throw RedisError(.unexpectedReply, "EXEC: \(executed.errorMessage ?? refused ?? "\(executed)")")
+        }
+        return replies
+    }
+
+    /// Writes every buffered command to the socket without reading.
+    public func flush() throws(RedisError) {
+        var done: Int32 = 0
+        while done == 0 {
+            guard redisBufferWrite(context, &done) == REDIS_OK else { throw failure() }
+        }
+    }
+
     /// Buffers a command; nothing is written until a reply is read.
     public func append(_ command: RedisCommand) throws(RedisError) {
         let status = command.bytes.withUnsafeBufferPointer { bytes in

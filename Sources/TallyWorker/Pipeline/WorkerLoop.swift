@@ -10,13 +10,16 @@ import Glibc
 /// The batch pipeline of one worker, run on its own thread because
 /// rabbitmq-c and hiredis block (DESIGN.md, "Inside the worker").
 ///
-/// Each batch: take up to `maxSize` deliveries (or what arrived within
-/// `maxWait`), validate, apply the valid ones with one pipelined Redis round
-/// trip, publish every output and dead letter with confirms, wait for them,
-/// forget the confirmed outcomes, then ack the batch with `multiple`.
-/// On any connection failure everything is closed and reopened with capped
-/// backoff; unacked deliveries return to the queue and are redelivered,
-/// which the Function makes harmless (invariants 1, 3 and 6).
+/// Every batch goes through the same steps in the same order — gather up to
+/// `maxSize` deliveries (or what arrived within `maxWait`), validate, apply
+/// the valid ones in one Redis transaction, publish every output and dead
+/// letter, wait for the broker's confirms, forget the confirmed outcomes,
+/// ack with `multiple` — and two batches overlap: while the broker confirms
+/// batch N, Redis applies batch N+1. Each batch is acked only after its own
+/// outputs are confirmed, so the overlap changes nothing a crash can see.
+/// On any failure everything is closed and reopened with capped backoff;
+/// unacked deliveries return to the queue and are redelivered, which the
+/// Function makes harmless (invariants 1, 3 and 6).
 final class WorkerLoop {
     private let configuration: WorkerConfiguration
     private let logger: Logger
@@ -24,7 +27,8 @@ final class WorkerLoop {
     private let validator: RecordValidator
     private let layout: RedisKeyLayout
     private var session: Session?
-    private var ledger = BatchLedger()
+    /// The batch whose outputs are published and whose confirms are awaited.
+    private var published: BatchLedger?
     private(set) var statistics = WorkerStatistics()
 
     /// The connections of one uninterrupted stretch of work.
@@ -61,9 +65,13 @@ final class WorkerLoop {
                     "stopped consuming: \(error); retrying",
                     metadata: ["retry-in-ms": "\(delay)", "failures": "\(failures)"])
                 disconnect()
-                ledger.reset()
                 pause(milliseconds: delay)
             }
+        }
+        do {
+            try finishPublishedBatch()
+        } catch {
+            logger.warning("could not finish the last batch: \(error); it will be redelivered")
         }
         disconnect()
         logger.info("stopped", metadata: statistics.metadata)
@@ -88,59 +96,96 @@ final class WorkerLoop {
     }
 
     private func disconnect() {
+        published = nil  // unacked: the broker redelivers it
         session?.consumer.close()
         session?.publisher.close()
         session = nil
     }
 
-    // MARK: One batch
+    // MARK: One turn of the pipeline
 
+    /// Gathers and applies batch N+1 while batch N (published last turn) is
+    /// confirmed; then acks N and publishes N+1.
     private func runBatch() throws {
         guard var session else { return }
         defer { self.session = session }
-        let deliveries = try gather(from: session.consumer)
-        guard !deliveries.isEmpty else { return }
+        let deliveries = try statistics.time(.gather) {
+            try gather(from: session.consumer, firstWaitMilliseconds: published == nil ? 200 : 0)
+        }
+        if deliveries.isEmpty && published == nil { return }
 
-        // Validate; prepare the valid ones for Redis.
         var prepared: [PreparedRecord] = []
         var preparedIndex: [Int] = []
         var rejections: [Int: Rejection] = [:]
-        for (index, delivery) in deliveries.enumerated() {
-            switch validator.validate(delivery.body) {
-            case .success(let record):
-                prepared.append(PreparedRecord(record, alerts: configuration.alerts))
-                preparedIndex.append(index)
-            case .failure(let rejection):
-                rejections[index] = rejection
+        statistics.time(.validate) {
+            for (index, delivery) in deliveries.enumerated() {
+                switch validator.validate(delivery.body) {
+                case .success(let record):
+                    prepared.append(PreparedRecord(record, alerts: configuration.alerts))
+                    preparedIndex.append(index)
+                case .failure(let rejection):
+                    rejections[index] = rejection
+                }
             }
         }
 
-        // Apply: one pipelined round trip.
-        let results = try session.store.apply(prepared)
+        // Redis starts on N+1 …
+        if !prepared.isEmpty { try statistics.time(.apply) { try session.store.sendApply(prepared) } }
+        // … while the broker confirms N, which is then forgotten and acked.
+        let finishing = published
+        if let finishing {
+            try statistics.time(.confirm) { try awaitConfirms(on: &session) }
+            try session.store.sendForget(finishing.confirmedOutputs)
+        }
+        let results = prepared.isEmpty ? [] : try statistics.time(.apply) { try session.store.receiveApplied(count: prepared.count) }
+        if let finishing {
+            try statistics.time(.forget) { try session.store.receiveForgotten(count: finishing.confirmedOutputs.count) }
+            try acknowledge(finishing, on: session)
+            published = nil
+        }
+        guard !deliveries.isEmpty else { return }
+
         var outcomes = [DeliveryOutcome](repeating: .duplicate, count: deliveries.count)
         for (index, rejection) in rejections { outcomes[index] = .deadLetter(rejection) }
         for (position, result) in results.enumerated() {
             let index = preparedIndex[position]
             outcomes[index] = DeliveryOutcome(result, record: prepared[position].record, redelivered: deliveries[index].redelivered)
         }
-        ledger.reset()
+        var ledger = BatchLedger()
         for (delivery, outcome) in zip(deliveries, outcomes) {
-            ledger.record(deliveryTag: delivery.deliveryTag, body: delivery.body, outcome: outcome)
+            ledger.record(
+                deliveryTag: delivery.deliveryTag, body: delivery.body, outcome: outcome,
+                replays: delivery.headers[DeadLetterHeaders.replayCount]?.integer ?? 0)
         }
+        try statistics.time(.publish) { try publish(ledger.messagesToPublish, on: &session) }
+        published = ledger
+    }
 
-        // Publish everything, then wait for the broker to take it.
-        try publish(ledger.messagesToPublish, on: &session)
-        try session.store.forget(ledger.confirmedOutputs)
-        for tag in ledger.requeueTags { try session.consumer.reject(tag, requeue: true) }
-        if let tag = ledger.ackTag { try session.consumer.ack(tag, multiple: true) }
+    /// Confirms, forgets and acks the batch in flight (at stop).
+    private func finishPublishedBatch() throws {
+        guard var session, let finishing = published else { return }
+        defer { self.session = session }
+        try awaitConfirms(on: &session)
+        try session.store.sendForget(finishing.confirmedOutputs)
+        try session.store.receiveForgotten(count: finishing.confirmedOutputs.count)
+        try acknowledge(finishing, on: session)
+        published = nil
+    }
+
+    /// Requeues the deliveries that failed alone, then acks the rest at once.
+    private func acknowledge(_ ledger: BatchLedger, on session: Session) throws {
+        try statistics.time(.ack) {
+            for tag in ledger.requeueTags { try session.consumer.reject(tag, requeue: true) }
+            if let tag = ledger.ackTag { try session.consumer.ack(tag, multiple: true) }
+        }
         statistics.count(ledger)
         logBatch(ledger)
     }
 
-    /// Waits briefly for a first delivery, then collects until the batch is
-    /// full or `maxWait` has passed since the first one arrived.
-    private func gather(from consumer: AMQPConnection) throws -> [AMQPDelivery] {
-        guard let first = try consumer.nextDelivery(timeoutMilliseconds: 200) else { return [] }
+    /// Waits up to `firstWaitMilliseconds` for a first delivery, then
+    /// collects until the batch is full or `maxWait` has passed since.
+    private func gather(from consumer: AMQPConnection, firstWaitMilliseconds: Int) throws -> [AMQPDelivery] {
+        guard let first = try consumer.nextDelivery(timeoutMilliseconds: firstWaitMilliseconds) else { return [] }
         var deliveries = [first]
         deliveries.reserveCapacity(configuration.batch.maxSize)
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(configuration.batch.maxWaitMilliseconds))
@@ -165,16 +210,15 @@ final class WorkerLoop {
                 try session.publisher.publish(
                     AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
                     body: Array((outputs.alert ?? "").utf8))
-            case .deadLetter(let body, let rejection):
+            case .deadLetter(let body, let rejection, let replays):
                 try session.publisher.publish(
                     AMQPOutgoing(
                         exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil,
-                        headers: DeadLetterHeaders.headers(for: rejection, replays: nil)),
+                        headers: DeadLetterHeaders.headers(for: rejection, replays: replays > 0 ? replays : nil)),
                     body: body)
             }
             session.confirms.published()
         }
-        try awaitConfirms(on: &session)
     }
 
     private func awaitConfirms(on session: inout Session) throws {

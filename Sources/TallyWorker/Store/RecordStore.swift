@@ -26,27 +26,39 @@ final class RecordStore {
         if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
     }
 
-    /// One `FCALL tally_apply` per record, pipelined: one round trip for the batch.
-    func apply(_ records: [PreparedRecord]) throws(RedisError) -> [ApplyResult] {
-        guard !records.isEmpty else { return [] }
-        var results = try connection.pipeline(records.map(command(for:))).map(Self.result(of:))
-        // A Redis that restarted empty (or was flushed) lost the library:
-        // reload it and apply again. Applying is idempotent, so retrying the
-        // calls that did succeed is harmless.
-        if results.contains(where: { if case .failed(let message) = $0 { Self.isMissingFunction(message) } else { false } }) {
-            try loadFunctions()
-            results = try connection.pipeline(records.map(command(for:))).map(Self.result(of:))
+    /// Sends one `FCALL tally_apply` per record, all in one transaction:
+    /// one round trip and one AOF fsync for the batch (see
+    /// `RedisConnection.transaction`). Redis applies them while the caller
+    /// waits for the previous batch's confirms; ``receiveApplied(count:)``
+    /// collects the answers, in the order requests were sent.
+    func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
+        try connection.sendTransaction(records.map(command(for:)))
+    }
+
+    /// The answers to ``sendApply(_:)``. A Redis that lost the library
+    /// (restarted empty, flushed) is reported as an error: the caller
+    /// reconnects, which reloads it, and the batch is redelivered.
+    func receiveApplied(count: Int) throws(RedisError) -> [ApplyResult] {
+        let results = try connection.receiveTransaction(count: count).map(Self.result(of:))
+        if let missing = results.lazy.compactMap({ if case .failed(let m) = $0, Self.isMissingFunction(m) { m } else { nil } }).first {
+            throw RedisError(.unexpectedReply, "the tally library is not loaded (\(missing)); reconnecting reloads it")
         }
         return results
     }
 
     /// Drops stored outcomes after their outputs were confirmed, so later
     /// producer duplicates re-publish nothing (DESIGN.md, invariant 3).
-    func forget(_ outputs: [RecordOutputs]) throws(RedisError) {
+    /// Sent behind any pending apply; answered by ``receiveForgotten(count:)``.
+    func sendForget(_ outputs: [RecordOutputs]) throws(RedisError) {
         guard !outputs.isEmpty else { return }
-        let replies = try connection.pipeline(outputs.map {
+        try connection.sendTransaction(outputs.map {
             RedisCommand("HDEL", layout.pending($0.destinationId), $0.recordId)
         })
+    }
+
+    func receiveForgotten(count: Int) throws(RedisError) {
+        guard count > 0 else { return }
+        let replies = try connection.receiveTransaction(count: count)
         if let error = replies.lazy.compactMap(\.errorMessage).first {
             throw RedisError(.unexpectedReply, "HDEL pending: \(error)")
         }
