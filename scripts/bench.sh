@@ -23,7 +23,11 @@ trap cleanup EXIT
 rm -rf "$TALLY_STATE_DIR"
 WORKERS=0 "$here/up.sh" servers >/dev/null
 
-step "warm-up and topology"
+step "broker-only baseline: $RECORDS records relayed (consume, publish with confirms, multiple-ack)"
+"$TALLY_BIN/tally" bench --baseline --records 2000 >/dev/null
+"$TALLY_BIN/tally" bench --baseline --records "$RECORDS" | tee "$TALLY_STATE_DIR/baseline.txt"
+
+step "warm-up"
 WORKERS="$BENCH_WORKERS" "$here/up.sh" workers >/dev/null
 "$TALLY_BIN/tally" bench --records 2000 >/dev/null
 
@@ -33,6 +37,10 @@ ids_before=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hl
 
 step "$RECORDS records through $BENCH_WORKERS worker(s)"
 "$TALLY_BIN/tally" bench --records "$RECORDS" | tee "$TALLY_STATE_DIR/bench.txt"
+
+base_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/baseline.txt")
+tally_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/bench.txt")
+echo "ratio to the broker-only baseline of this run: $(awk -v t="$tally_rate" -v b="$base_rate" 'BEGIN {printf "%.2f", t / b}') ($tally_rate / $base_rate records/s)"
 
 step "memory"
 for f in "$TALLY_STATE_DIR"/workers/worker-*.pid; do

@@ -17,6 +17,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Distinct destinationIds.") var destinations = 100
     @Option(help: "Distinct references per destination.") var references = 10
     @Option(help: "Seconds to wait for the last notification.") var timeout = 300
+    @Flag(help: "Measure the broker-only baseline instead: a relay in this process does the workers' broker traffic and nothing else. Stop the workers first.")
+    var baseline = false
 
     func run() async throws {
         let settings = try await connection.load()
@@ -53,6 +55,21 @@ struct Bench: AsyncParsableCommand {
             }
         }
         counter.start()
+        let finished = Mutex(false)
+        if baseline {
+            let topology = settings.topology
+            let relay = Thread {
+                do {
+                    let relay = try BrokerRelay(endpoint: endpoint, topology: topology)
+                    _ = try relay.run(until: { finished.withLock { $0 } })
+                } catch {
+                    received.withLock { $0.error = "baseline relay: \(error)" }
+                    done.signal()
+                }
+            }
+            relay.start()
+        }
+        defer { finished.withLock { $0 = true } }
 
         let publisher = try ConfirmedPublisher(endpoint: settings.broker, window: 2_000)
         let started = ContinuousClock.now
@@ -79,7 +96,7 @@ struct Bench: AsyncParsableCommand {
         }
         let elapsed = Self.seconds(last - started)
         let rate = Double(records) / elapsed
-        print("records: \(records)  end-to-end: \(String(format: "%.2f", elapsed)) s  throughput: \(Int(rate)) records/s")
+        print("\(baseline ? "baseline" : "tally") records: \(records)  end-to-end: \(String(format: "%.2f", elapsed)) s  throughput: \(Int(rate)) records/s")
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -1,0 +1,53 @@
+import TallyAMQP
+import TallyCore
+
+/// The broker-only baseline: consume the work queue, publish one persistent
+/// message per delivery with confirms, ack with `multiple` — exactly the
+/// broker traffic of a worker, with no validation and no Redis. tally's
+/// throughput is reported as a ratio to this, measured in the same run,
+/// because absolute figures on a shared machine drift.
+public final class BrokerRelay {
+    private let consumer: AMQPConnection
+    private let publisher: AMQPConnection
+    private let topology: Topology
+    private let batchSize: Int
+    private var confirms = ConfirmTracker()
+
+    public init(endpoint: AMQPEndpoint, topology: Topology, batchSize: Int = 500, prefetch: Int = 1_000) throws(AMQPError) {
+        self.topology = topology
+        self.batchSize = batchSize
+        publisher = try AMQPConnection(endpoint)
+        try topology.declare(on: publisher)
+        try publisher.enableConfirms()
+        consumer = try AMQPConnection(endpoint)
+        try consumer.setPrefetch(prefetch)
+        try consumer.consume(topology.workQueue)
+    }
+
+    /// Relays batches until `shouldStop` says so; returns messages relayed.
+    public func run(until shouldStop: () -> Bool) throws(AMQPError) -> Int {
+        var relayed = 0
+        while !shouldStop() {
+            guard let first = try consumer.nextDelivery(timeoutMilliseconds: 100) else { continue }
+            var batch = [first]
+            while batch.count < batchSize, let next = try consumer.nextDelivery(timeoutMilliseconds: 0) {
+                batch.append(next)
+            }
+            for delivery in batch {
+                try publisher.publish(
+                    AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: delivery.routingKey, messageId: delivery.messageId),
+                    body: delivery.body)
+                confirms.published()
+            }
+            while !confirms.isSettled {
+                guard let confirm = try publisher.nextConfirm(timeoutMilliseconds: 30_000) else {
+                    throw AMQPError(.timeout, "baseline relay: no confirm within 30 s")
+                }
+                confirms.received(confirm.isAck ? .ack : .nack, deliveryTag: confirm.deliveryTag, multiple: confirm.multiple)
+            }
+            try consumer.ack(batch[batch.count - 1].deliveryTag, multiple: true)
+            relayed += batch.count
+        }
+        return relayed
+    }
+}
