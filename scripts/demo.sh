@@ -7,6 +7,17 @@ repo="$(cd "$here/.." && pwd -P)"
 cd "$repo"
 tally="${TALLY_BIN:-$repo/.build/debug}/tally"
 sample="${SAMPLE:-samples/records.ndjson}"
+resend="${RESEND:-samples/resend.ndjson}"
+
+# Each run gets its own recordIds and destinations, so running the demo again
+# shows fresh results instead of duplicates of the last run.
+run="demo$(date +%s)"
+demo_dir="${TALLY_STATE_DIR:-$repo/.state}/demo"
+mkdir -p "$demo_dir"
+suffix() { sed -E "s/\"(recordId|destinationId)\":\"([^\"]*)\"/\"\1\":\"\2.$run\"/g" "$1"; }
+suffix "$sample" >"$demo_dir/records.ndjson"
+suffix "$resend" >"$demo_dir/resend.ndjson"
+dead_before=$("$tally" dead count)
 
 heading() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -14,9 +25,9 @@ heading "Binding demo queues to the output exchanges (as downstream services do)
 "$tally" tap notifications tally.demo.notifications --purge
 "$tally" tap alerts tally.demo.alerts --purge
 
-heading "Publishing $sample with publisher confirms"
-echo "7 valid records (one above the 10000 alert threshold), 2 producer duplicates, 1 conflict, 3 invalid lines"
-"$tally" publish "$sample"
+heading "Publishing $sample with publisher confirms (ids suffixed .$run)"
+echo "7 valid records (one above the 10000 alert threshold) and 3 invalid lines"
+"$tally" publish "$demo_dir/records.ndjson"
 
 heading "Notifications (one per processed record; 'previous' = earlier records of the same destination and reference)"
 "$tally" drain tally.demo.notifications --expect 7 --timeout 60
@@ -24,12 +35,20 @@ heading "Notifications (one per processed record; 'previous' = earlier records o
 heading "Alerts (value strictly above the threshold)"
 "$tally" drain tally.demo.alerts --expect 1 --timeout 30
 
-heading "Dead letters, with the reason each was refused"
-"$tally" dead list --limit 50
+heading "A producer re-sends: $resend"
+echo "r-1 again (value written 12.5 instead of 12.50: same meaning), r-3 byte for byte, r-2 with another value"
+"$tally" publish "$demo_dir/resend.ndjson"
+
+heading "Dead letters, with the reason each was refused (the 3 invalid lines and the r-2 conflict)"
+"$tally" dead list --expect $((dead_before + 4)) --limit $((dead_before + 4))
+
+heading "Notifications after the re-send (duplicates re-publish nothing)"
+"$tally" drain tally.demo.notifications
+echo "(none)"
 
 heading "Live summaries in Redis"
-"$tally" summary acct-42
-"$tally" summary acct-7
+"$tally" summary "acct-42.$run"
+"$tally" summary "acct-7.$run"
 
 cat <<'TEXT'
 
