@@ -48,7 +48,7 @@ struct CrashRecoveryTests {
         defer { environment.cleanUp() }
         try environment.declareTopology()
         let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)
-        let records = RecordStream.valid(count: 2_000, prefix: environment.runId, seed: 11)
+        let records = RecordStream.valid(count: 5_000, prefix: environment.runId, seed: 11)
         let oracle = try Oracle(records)
         let worker = try WorkerProcess(environment)
         try worker.waitUntilConsuming()
@@ -56,6 +56,8 @@ struct CrashRecoveryTests {
         try notifications.collect(atLeast: 300)
 
         try LocalServers(environment).killAndRestartRedis()
+        try notifications.collect()
+        #expect(Set(notifications.messages.compactMap(\.messageId)).count < records.count, "Redis restarted mid-stream")
 
         try waitUntil("every record's notification after the Redis restart", timeout: .seconds(120)) {
             try notifications.collect()
@@ -64,6 +66,35 @@ struct CrashRecoveryTests {
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
         #expect(worker.log.contains("stopped consuming"), "the worker noticed Redis was gone")
+        #expect(worker.log.contains("reconnected"), "and resumed on its own")
+        try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
+        try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)
+    }
+
+    @Test func brokerRestartedMidStreamLosesNothingAndTheWorkerReconnects() throws {
+        let environment = TestEnvironment("broker-restart", batchSize: 50)
+        defer { environment.cleanUp() }
+        try environment.declareTopology()
+        let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)
+        let records = RecordStream.valid(count: 20_000, prefix: environment.runId, seed: 23)
+        let oracle = try Oracle(records)
+        try environment.publish(records)  // all confirmed before the restart
+        let worker = try WorkerProcess(environment)
+        try notifications.collect(atLeast: 300)
+
+        try LocalServers(environment).restartRabbitMQ()
+        notifications.collectReconnecting()
+        let doneAtRestart = Set(notifications.messages.compactMap(\.messageId)).count
+        // The restart must land mid-stream, or this test proves nothing.
+        #expect(doneAtRestart < records.count, "records done when the broker came back: \(doneAtRestart)")
+
+        try waitUntil("every record's notification after the broker restart", timeout: .seconds(120)) {
+            notifications.collectReconnecting()
+            return Set(notifications.messages.compactMap(\.messageId)).count >= records.count
+        }
+        worker.signal(SIGTERM)
+        #expect(try worker.waitForExit() == 0)
+        #expect(worker.log.contains("stopped consuming"), "the worker noticed the broker was gone")
         #expect(worker.log.contains("reconnected"), "and resumed on its own")
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
         try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)

@@ -18,6 +18,14 @@ struct LocalServers {
         try run(environment.repository.appendingPathComponent("scripts/up.sh").path, ["redis"])
     }
 
+    /// Stops and starts the RabbitMQ application on its node (every
+    /// connection is closed; durable queues and their messages stay).
+    func restartRabbitMQ() throws {
+        let control = environment.repository.appendingPathComponent("scripts/rabbitmqctl.sh").path
+        try run(control, ["stop_app"])
+        try run(control, ["start_app"])
+    }
+
     /// posix_spawn + waitpid rather than Foundation's `Process`, whose
     /// `waitUntilExit` never returns when the script leaves a daemon (Redis)
     /// holding a descriptor Foundation watches for the child's exit.

@@ -12,11 +12,13 @@ final class OutputTap {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    private let connection: AMQPConnection
+    private var connection: AMQPConnection
+    private let endpoint: AMQPEndpoint
     private let queue: String
     private(set) var messages: [Message] = []
 
     init(_ environment: TestEnvironment, exchange: String) throws {
+        endpoint = environment.configuration.broker
         connection = try AMQPConnection(environment.configuration.broker)
         try environment.configuration.topology.declare(on: connection)
         queue = "\(exchange).tap"
@@ -26,6 +28,7 @@ final class OutputTap {
 
     /// The dead-letter queue itself (it is part of the topology).
     init(deadLettersOf environment: TestEnvironment) throws {
+        endpoint = environment.configuration.broker
         connection = try AMQPConnection(environment.configuration.broker)
         try environment.configuration.topology.declare(on: connection)
         queue = environment.configuration.topology.deadQueue
@@ -48,6 +51,18 @@ final class OutputTap {
         try waitUntil("\(count) messages on \(queue) (have \(messages.count))", timeout: timeout) {
             try collect(upTo: count)
             return messages.count >= count
+        }
+    }
+
+    /// Like `collect()`, but rides out a broker restart: on a connection
+    /// error it reconnects (the queue is durable) and reports nothing new.
+    @discardableResult
+    func collectReconnecting() -> Int {
+        do {
+            return try collect()
+        } catch {
+            if let fresh = try? AMQPConnection(endpoint) { connection = fresh }
+            return 0
         }
     }
 
