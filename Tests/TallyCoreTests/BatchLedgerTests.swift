@@ -145,3 +145,20 @@ struct BatchLedgerReplayTests {
         #expect(ledger.messagesToPublish == [.deadLetter(body: [0x7B], rejection: rejection, replays: 2)])
     }
 }
+
+@Suite("BatchLedger: one publish per record")
+struct BatchLedgerDeduplicationTests {
+    /// A producer duplicate in the same batch finds the original's outcome
+    /// pending: the record is still published (and forgotten) only once.
+    @Test func aRecordPendingTwiceInABatchIsPublishedOnce() {
+        let outputs = RecordOutputs(recordId: "r-1", destinationId: "d", notification: "{}", alert: "{\"a\":1}")
+        let other = RecordOutputs(recordId: "r-2", destinationId: "d", notification: "{}", alert: nil)
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: [1], outcome: .publish(outputs))
+        ledger.record(deliveryTag: 2, body: [2], outcome: .publish(other))
+        ledger.record(deliveryTag: 3, body: [1], outcome: .publish(outputs))
+        #expect(ledger.messagesToPublish == [.notification(outputs), .alert(outputs), .notification(other)])
+        #expect(ledger.confirmedOutputs == [outputs, other])
+        #expect(ledger.ackTag == 3)
+    }
+}

@@ -13,33 +13,27 @@ private let alertText = #"{"record":{"recordId":"r-1"},"threshold":"10000"}"#
 
 @Suite("DeliveryOutcome")
 struct DeliveryOutcomeTests {
-    @Test(arguments: [false, true])
-    func appliedIsPublishedWhateverTheDelivery(_ redelivered: Bool) throws {
+    @Test func appliedIsPublished() throws {
         let record = try makeRecord()
-        let outcome = DeliveryOutcome(.applied(storedOutcome: notificationText + "\n" + alertText), record: record, redelivered: redelivered)
+        let outcome = DeliveryOutcome(.applied(storedOutcome: notificationText + "\n" + alertText), record: record)
         #expect(outcome == .publish(RecordOutputs(
             recordId: "r-1", destinationId: "acct-42", notification: notificationText, alert: alertText)))
     }
 
-    @Test func pendingOnARedeliveryIsPublishedAgain() throws {
-        let outcome = DeliveryOutcome(.pending(storedOutcome: notificationText + "\n"), record: try makeRecord(), redelivered: true)
+    /// Never confirmed: published again with the stored bytes, whether this
+    /// is a redelivery, a producer duplicate or a replay.
+    @Test func pendingIsPublishedAgain() throws {
+        let outcome = DeliveryOutcome(.pending(storedOutcome: notificationText + "\n"), record: try makeRecord())
         #expect(outcome == .publish(RecordOutputs(
             recordId: "r-1", destinationId: "acct-42", notification: notificationText, alert: nil)))
     }
 
-    @Test func pendingOnAFirstDeliveryIsAProducerDuplicate() throws {
-        let outcome = DeliveryOutcome(.pending(storedOutcome: notificationText + "\n" + alertText), record: try makeRecord(), redelivered: false)
-        #expect(outcome == .duplicate)
+    @Test func confirmedDuplicatePublishesNothing() throws {
+        #expect(DeliveryOutcome(.duplicate, record: try makeRecord()) == .duplicate)
     }
 
-    @Test(arguments: [false, true])
-    func duplicateIsADuplicate(_ redelivered: Bool) throws {
-        #expect(DeliveryOutcome(.duplicate, record: try makeRecord(), redelivered: redelivered) == .duplicate)
-    }
-
-    @Test(arguments: [false, true])
-    func conflictIsDeadLetteredOnTheRecordId(_ redelivered: Bool) throws {
-        let outcome = DeliveryOutcome(.conflict, record: try makeRecord(), redelivered: redelivered)
+    @Test func conflictIsDeadLetteredOnTheRecordId() throws {
+        let outcome = DeliveryOutcome(.conflict, record: try makeRecord())
         guard case .deadLetter(let rejection) = outcome else {
             Issue.record("expected a dead letter, got \(outcome)")
             return
@@ -49,9 +43,8 @@ struct DeliveryOutcomeTests {
         #expect(rejection.field == .recordId)
     }
 
-    @Test(arguments: [false, true])
-    func failedIsRequeuedWithTheMessage(_ redelivered: Bool) throws {
-        let outcome = DeliveryOutcome(.failed("ERR out of memory"), record: try makeRecord(), redelivered: redelivered)
+    @Test func failedIsRequeuedWithTheMessage() throws {
+        let outcome = DeliveryOutcome(.failed("ERR out of memory"), record: try makeRecord())
         #expect(outcome == .requeue(reason: "ERR out of memory"))
     }
 
@@ -61,7 +54,7 @@ struct DeliveryOutcomeTests {
         let notification = OutputComposer.notification(record, previous: Summary())
         let threshold = try #require(AlertPolicy().thresholdExceeded(by: record))
         let alert = OutputComposer.alert(canonicalJSON: record.canonicalJSON, threshold: threshold)
-        let outcome = DeliveryOutcome(.applied(storedOutcome: notification + "\n" + alert), record: record, redelivered: false)
+        let outcome = DeliveryOutcome(.applied(storedOutcome: notification + "\n" + alert), record: record)
         guard case .publish(let outputs) = outcome else {
             Issue.record("expected publish, got \(outcome)")
             return

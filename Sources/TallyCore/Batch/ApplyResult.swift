@@ -15,19 +15,18 @@ public enum ApplyResult: Sendable, Equatable {
 extension DeliveryOutcome {
     /// Decides what to do with a delivery from what the Function answered.
     ///
-    /// A stored outcome that is still pending is re-published only for a
-    /// broker redelivery: that is the crash case, where the first attempt may
-    /// never have reached the broker (DESIGN.md, invariant 3). A first
-    /// delivery that finds one is a producer duplicate racing the original
-    /// (earlier in the same batch or on another worker), whose own delivery
-    /// publishes it; publishing twice would break "duplicates re-publish nothing".
-    public init(_ result: ApplyResult, record: Record, redelivered: Bool) {
+    /// A stored outcome that is still pending was never confirmed by the
+    /// broker, so it is published (again): it may be a redelivery after a
+    /// crash, or a producer duplicate or operator replay whose original
+    /// delivery will never come back (dead-lettered by the delivery limit).
+    /// Re-publishing is safe: the bytes and `message_id` are the stored ones
+    /// (DESIGN.md, invariant 3). Only a *confirmed* outcome (`duplicate`)
+    /// publishes nothing. `BatchLedger` publishes a recordId once per batch.
+    public init(_ result: ApplyResult, record: Record) {
         switch result {
-        case .applied(let stored):
+        case .applied(let stored), .pending(let stored):
             self = .publish(RecordOutputs(recordId: record.recordId, destinationId: record.destinationId, storedOutcome: stored))
-        case .pending(let stored) where redelivered:
-            self = .publish(RecordOutputs(recordId: record.recordId, destinationId: record.destinationId, storedOutcome: stored))
-        case .pending, .duplicate:
+        case .duplicate:
             self = .duplicate
         case .conflict:
             self = .deadLetter(Rejection(.conflict, field: .recordId, detail: "was processed before with a different body"))

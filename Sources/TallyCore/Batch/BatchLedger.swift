@@ -37,12 +37,16 @@ public struct BatchLedger: Sendable {
     public var isEmpty: Bool { entries.isEmpty }
     public var count: Int { entries.count }
 
+    /// A recordId's outputs are published once per batch, even when a
+    /// producer duplicate in the same batch found them pending too.
     public var messagesToPublish: [Message] {
         var messages: [Message] = []
         messages.reserveCapacity(entries.count + 8)
+        var published = Set<OutputKey>()
         for entry in entries {
             switch entry.outcome {
             case .publish(let outputs):
+                guard published.insert(OutputKey(outputs)).inserted else { continue }
                 messages.append(.notification(outputs))
                 if outputs.alert != nil { messages.append(.alert(outputs)) }
             case .deadLetter(let rejection):
@@ -57,7 +61,21 @@ public struct BatchLedger: Sendable {
     /// Outputs confirmed downstream, whose stored outcomes can now be dropped
     /// so that later producer duplicates re-publish nothing.
     public var confirmedOutputs: [RecordOutputs] {
-        entries.compactMap { if case .publish(let outputs) = $0.outcome { outputs } else { nil } }
+        var seen = Set<OutputKey>()
+        return entries.compactMap {
+            if case .publish(let outputs) = $0.outcome, seen.insert(OutputKey(outputs)).inserted { outputs } else { nil }
+        }
+    }
+
+    /// Identifies a record's outputs: the stored outcome lives under its
+    /// destination and recordId.
+    private struct OutputKey: Hashable {
+        let destination: [UInt8]
+        let recordId: [UInt8]
+        init(_ outputs: RecordOutputs) {
+            destination = Array(outputs.destinationId.utf8)
+            recordId = Array(outputs.recordId.utf8)
+        }
     }
 
     public var requeueTags: [UInt64] {
