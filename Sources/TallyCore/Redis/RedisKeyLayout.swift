@@ -1,8 +1,9 @@
 /// Where tally keeps its state in Redis.
 ///
 /// Every key of one destination starts with `<prefix>:{<destination>}`, so
-/// they share a hash tag: the apply Function touches one slot and the layout
-/// works on Redis Cluster. Inside the braces `%`, `{` and `}` are
+/// they share a hash tag and one slot (the claims and the log, below, are
+/// the exceptions, which is why the Function needs one Redis primary, not a
+/// Cluster). Inside the braces `%`, `{` and `}` are
 /// percent-escaped, so no destinationId can end the tag early or make two
 /// destinations share keys. The reference is always the last component of
 /// its key, so it needs no escaping.
@@ -10,7 +11,7 @@
 /// - `<base>:sum`            hash: summary of the destination (`count`, `p:<unit>`, `n:<unit>`)
 /// - `<base>:ref:<ref>`      hash: summary of the destination and reference
 /// - `<base>:refs`           set: the references seen for the destination
-/// - `<base>:pending`        hash: recordId → outputs not yet confirmed by the broker
+/// - `<base>:pending`        hash: recordId → fingerprint + outputs not yet confirmed by the broker
 /// - `<base>:stats`          hash: counters (`conflicts`)
 /// - `<prefix>:log`          stream: every applied record, for the aggregator
 /// - `<prefix>:ids:<shard>:<bucket>` hash: recordId → fingerprint (the claims)

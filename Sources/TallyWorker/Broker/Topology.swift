@@ -14,8 +14,11 @@ public struct Topology: Sendable, Equatable {
     public var notificationsExchange = "notifications"
     public var alertsExchange = "alerts"
     /// Deliveries after which the broker dead-letters a message that keeps
-    /// failing (a poison message). RabbitMQ 3.10 has no default.
-    public var deliveryLimit = 5
+    /// failing (a poison message). RabbitMQ 3.10 has no default, and it
+    /// counts every return to the queue, including those of a worker whose
+    /// connection dropped with the message prefetched; 20 leaves room for
+    /// restarts while still catching poison quickly.
+    public var deliveryLimit = 20
 
     public init() {}
 

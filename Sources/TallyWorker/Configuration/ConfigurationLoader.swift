@@ -58,6 +58,9 @@ public enum ConfigurationLoader {
 
         settings.dedup.bucketSeconds = try positive(config, "dedup.bucketSeconds", defaults.dedup.bucketSeconds)
         settings.dedup.buckets = try positive(config, "dedup.buckets", defaults.dedup.buckets)
+        if settings.dedup.buckets < 2 {
+            throw Failure(key: "dedup.buckets", problem: "must be at least 2, or a record applied just before a bucket ends is forgotten at once")
+        }
 
         let threshold = config.string(forKey: "alerts.threshold", default: defaults.alerts.defaultThreshold.description)
         guard let parsed = try? ExactDecimal.parse(threshold), !parsed.isNegative else {

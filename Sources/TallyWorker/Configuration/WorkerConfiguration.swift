@@ -39,10 +39,12 @@ public struct BatchSettings: Sendable, Equatable {
 
 /// How long a recordId is remembered, to turn producer duplicates into no-ops.
 ///
-/// RecordIds go into one Redis hash per destination and time bucket; a
-/// bucket expires `bucketSeconds * (buckets + 1)` after its last write. A
-/// duplicate is recognised if it arrives within `buckets - 1` full buckets
-/// of the original: 7 to 8 days by default.
+/// Claims go into Redis hashes per time bucket (sharded by recordId, see
+/// `RedisKeyLayout.claims`); a bucket expires `bucketSeconds * (buckets + 1)`
+/// after its last write. A duplicate is recognised if it arrives within
+/// `buckets - 1` full buckets of the original: 7 to 8 days by default. An
+/// outcome not yet confirmed downstream is kept until it is, whatever the
+/// window, so a late redelivery is never applied twice.
 public struct DedupSettings: Sendable, Equatable {
     public var bucketSeconds = 86_400
     public var buckets = 8

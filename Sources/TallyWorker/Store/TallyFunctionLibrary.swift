@@ -16,7 +16,9 @@
 /// 6 reference, 7 notification prefix, 8 alert body or "", 9 canonical record
 /// JSON, 10 dedup bucket seconds, 11 dedup buckets kept.
 /// Returns `{"applied", outcome}`, `{"pending", outcome}` (applied before,
-/// not yet confirmed), `{"duplicate"}` or `{"conflict"}`. Workers load
+/// not yet confirmed), `{"duplicate"}` or `{"conflict"}`. The pending
+/// outcome is stored behind the record's fingerprint, so a conflict is still
+/// recognised after its claim expired. Workers load
 /// the library with `FUNCTION LOAD REPLACE` at start and again whenever
 /// Redis answers that the function is missing (a Redis that lost its data).
 /// Keys under the destination base other than KEYS[1..2] are built inside
@@ -29,6 +31,7 @@ public enum TallyFunctionLibrary {
 -- Exact decimal arithmetic on plain non-negative decimal strings ("12.50").
 local function parts(s)
   local i, f = string.match(s, '^(%d+)%.?(%d*)$')
+  if i == nil then error('not a plain non-negative decimal: ' .. tostring(s)) end
   return i, f
 end
 
@@ -132,8 +135,9 @@ local function render(flat)
 end
 
 -- Redis keeps the writes a Function made before an error, so everything
--- that can fail (a key of the wrong type) is read first; the writes come
--- after, and cannot fail. Atomic apply depends on this order.
+-- that can fail (a key of the wrong type, a malformed stored total) is read
+-- and computed first; the writes come after and cannot fail. Atomic apply
+-- depends on this order.
 local function apply(keys, args)
   local base, ref_key, log_key, claims = keys[1], keys[2], keys[3], keys[4]
   local record_id, fingerprint = args[1], args[2]
@@ -141,6 +145,17 @@ local function apply(keys, args)
   local bucket = math.floor(tonumber(redis.call('TIME')[1]) / bucket_seconds)
   local pending_key = base .. ':pending'
 
+  -- A pending outcome (applied, never confirmed) does not expire, unlike
+  -- the claims: checking it first keeps a late redelivery from applying a
+  -- record twice. It starts with the record's 16-digit fingerprint.
+  local pending = redis.call('HGET', pending_key, record_id)
+  if pending then
+    if string.sub(pending, 1, 16) ~= fingerprint then
+      redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
+      return {'conflict'}
+    end
+    return {'pending', string.sub(pending, 17)}
+  end
   for age = 0, buckets - 1 do
     local seen = redis.call('HGET', claims .. ':' .. (bucket - age), record_id)
     if seen then
@@ -148,20 +163,17 @@ local function apply(keys, args)
         redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
         return {'conflict'}
       end
-      local pending = redis.call('HGET', pending_key, record_id)
-      if pending then return {'pending', pending} end
       return {'duplicate'}
     end
   end
 
-  -- Reads (each fails on a key of the wrong type, before any write).
+  -- Reads and computations (each fails before any write).
   local rtype, value, unit, reference = args[3], args[4], args[5], args[6]
   local field = (rtype == 'positive' and 'p:' or 'n:') .. unit
   local sum_key, refs_key = base .. ':sum', base .. ':refs'
   local ref_flat = redis.call('HGETALL', ref_key)
   local sum = redis.call('HMGET', sum_key, 'count', field)
   redis.call('SISMEMBER', refs_key, reference)
-  redis.call('HEXISTS', pending_key, record_id)
   local log_type = redis.call('TYPE', log_key)['ok']
   if log_type ~= 'stream' and log_type ~= 'none' then
     return redis.error_reply('WRONGTYPE ' .. log_key .. ' is not a stream')
@@ -171,17 +183,21 @@ local function apply(keys, args)
     if ref_flat[i] == 'count' then ref_count = tonumber(ref_flat[i + 1])
     elseif ref_flat[i] == field then ref_old = ref_flat[i + 1] end
   end
+  local sum_count = tonumber(sum[1]) or 0
+  if ref_count == nil then return redis.error_reply('malformed count in ' .. ref_key) end
+  local ref_new = ref_old and add(ref_old, value) or value
+  local sum_new = sum[2] and add(sum[2], value) or value
   local outcome = args[7] .. render(ref_flat) .. '}}\n' .. args[8]
 
   -- Writes.
-  redis.call('HSET', ref_key, 'count', ref_count + 1, field, ref_old and add(ref_old, value) or value)
+  redis.call('HSET', ref_key, 'count', ref_count + 1, field, ref_new)
   if ref_count == 0 then redis.call('SADD', refs_key, reference) end
-  redis.call('HSET', sum_key, 'count', (tonumber(sum[1]) or 0) + 1, field, sum[2] and add(sum[2], value) or value)
+  redis.call('HSET', sum_key, 'count', sum_count + 1, field, sum_new)
   redis.call('XADD', log_key, '*', 'record', args[9])
   local ids_key = claims .. ':' .. bucket
   redis.call('HSET', ids_key, record_id, fingerprint)
   redis.call('EXPIRE', ids_key, bucket_seconds * (buckets + 1))
-  redis.call('HSET', pending_key, record_id, outcome)
+  redis.call('HSET', pending_key, record_id, fingerprint .. outcome)
   return {'applied', outcome}
 end
 
