@@ -31,6 +31,10 @@ public final class AMQPConnection {
         let login = tally_amqp_login_plain(
             state, endpoint.virtualHost, 0, 131_072, Int32(endpoint.heartbeatSeconds), endpoint.user, endpoint.password)
         try check(login, "login as \(endpoint.user)", code: .connect)
+        // Every RPC (declare, channel.close, …) waits at most this long, so a
+        // broker that stopped answering becomes an error, never a hang.
+        var rpcTimeout = Self.timeval(milliseconds: Self.rpcTimeoutMilliseconds)
+        amqp_set_rpc_timeout(state, &rpcTimeout)
         amqp_channel_open(state, channel)
         try check(amqp_get_rpc_reply(state), "channel.open", code: .connect)
         isOpen = true
@@ -41,13 +45,19 @@ public final class AMQPConnection {
         amqp_destroy_connection(state)
     }
 
-    /// Closes politely; errors are ignored (the broker may already be gone).
+    /// Closes politely, waiting at most a second for the broker (which may
+    /// be gone: the connection is then simply dropped); errors are ignored.
     public func close() {
         guard isOpen else { return }
         isOpen = false
+        var quick = Self.timeval(milliseconds: 1_000)
+        amqp_set_rpc_timeout(state, &quick)
         amqp_channel_close(state, channel, AMQP_REPLY_SUCCESS)
         amqp_connection_close(state, AMQP_REPLY_SUCCESS)
     }
+
+    /// Longest wait for an RPC answer.
+    static let rpcTimeoutMilliseconds = 30_000
 
     // MARK: Topology
 
@@ -143,6 +153,10 @@ public final class AMQPConnection {
 
     /// The next publisher confirm, or nil if none arrives within the timeout.
     public func nextConfirm(timeoutMilliseconds: Int) throws(AMQPError) -> AMQPConfirm? {
+        // rabbitmq-c keeps every received frame in a pool until released;
+        // confirms are copied out below, so the pool can go now. Without
+        // this a publisher connection grows by every confirm it receives.
+        amqp_maybe_release_buffers(state)
         var frame = amqp_frame_t()
         var timeout = Self.timeval(milliseconds: timeoutMilliseconds)
         let status = amqp_simple_wait_frame_noblock(state, &frame, &timeout)

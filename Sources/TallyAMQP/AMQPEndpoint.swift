@@ -5,8 +5,10 @@ public struct AMQPEndpoint: Sendable, Equatable {
     public var user: String
     public var password: String
     public var virtualHost: String
-    /// 0 disables heartbeats: the worker's blocking loop notices a dead
-    /// broker through socket errors and its own timeouts instead.
+    /// 0 disables heartbeats. The worker notices a broker that is gone
+    /// through socket errors, RPC timeouts (30 s) and its confirm timeout;
+    /// a silently half-open TCP connection while idle is not detected
+    /// (heartbeats with an idle publisher poll are the planned fix).
     public var heartbeatSeconds: Int
     public var connectTimeoutMilliseconds: Int
 

@@ -8,8 +8,10 @@ import Logging
 ///
 /// hiredis is blocking and not thread-safe, so a connection is confined to
 /// the one thread that made it (DESIGN.md, "Inside the worker"); it is
-/// deliberately not `Sendable`. Throughput comes from ``pipeline(_:)``:
-/// many commands written, then all replies read, one round trip.
+/// deliberately not `Sendable`. Throughput comes from sending many
+/// commands before reading any reply: ``transaction(_:)`` (split into
+/// ``sendTransaction(_:)`` and ``receiveTransaction(count:)`` so the caller
+/// can work while Redis does) and ``pipeline(_:)``.
 public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
     public let endpoint: RedisEndpoint

@@ -49,7 +49,13 @@ struct TallyWorkerCommand: AsyncParsableCommand {
 
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: WorkerService(configuration: settings, logger: logger, stop: stop))],
+                // The loop also returns on its own when a signal came before
+                // ServiceGroup listened: that is a clean stop, not a failure.
+                services: [
+                    .init(
+                        service: WorkerService(configuration: settings, logger: logger, stop: stop),
+                        successTerminationBehavior: .gracefullyShutdownGroup)
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
