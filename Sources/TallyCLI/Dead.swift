@@ -57,7 +57,8 @@ struct Dead: AsyncParsableCommand {
             let settings = try await connection.load()
             let inspector = try DeadLetterInspector(endpoint: settings.broker, topology: settings.topology)
             let report = try inspector.replay(limit: limit)
-            print("replayed \(report.replayed), kept \(report.skipped) that reached the replay limit")
+            print("replayed \(report.replayed), kept \(report.skipped) that reached the replay limit, \(report.refused) refused by the broker")
+            if report.refused > 0 { throw ExitCode(1) }
         }
     }
 }

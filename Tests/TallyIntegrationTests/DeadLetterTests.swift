@@ -53,25 +53,26 @@ struct DeadLetterTests {
         try environment.declareTopology()
         let worker = try WorkerProcess(environment)
         try worker.waitUntilConsuming()
-        let bad = RecordStream.body(id: "\(environment.runId)-bad", destination: "acct-1", value: "\"-1\"")
-        try environment.publish([bad])
+        let bad = (0..<5).map { RecordStream.body(id: "\(environment.runId)-bad-\($0)", destination: "acct-1", value: "\"-1\"") }
+        try environment.publish(bad)
         let status = { try AMQPConnection(environment.configuration.broker).queueStatus(environment.configuration.topology.deadQueue).messages }
-        try waitUntil("the bad record in records.dead") { try status() == 1 }
+        try waitUntil("the bad records in records.dead") { try status() == bad.count }
 
         let inspector = try DeadLetterInspector(endpoint: environment.configuration.broker, topology: environment.configuration.topology)
         for round in 1...Int(DeadLetterInspector.maxReplays) {
             let report = try inspector.replay(limit: 10)
-            #expect(report.replayed == 1, "round \(round)")
-            // The worker dead-letters it again; the replay count travels along.
-            try waitUntil("the replayed record back in records.dead (round \(round))") { try status() == 1 }
+            #expect(report.replayed == bad.count && report.refused == 0, "round \(round): \(report)")
+            // The worker dead-letters them again; the replay count travels along.
+            try waitUntil("the replayed records back in records.dead (round \(round))") { try status() == bad.count }
         }
         let letters = try inspector.list(limit: 10)
-        #expect(letters.count == 1)
-        #expect(letters.first?.body == bad)
-        #expect(letters.first?.reason == "invalid-field")
+        #expect(Set(letters.map(\.body)) == Set(bad))
+        #expect(letters.allSatisfy { $0.reason == "invalid-field" && $0.replays == DeadLetterInspector.maxReplays })
+        // `list` put them back (nack, requeue); the count follows shortly.
+        try waitUntil("the listed letters back in the queue") { try status() == bad.count }
         let final = try inspector.replay(limit: 10)
-        #expect(final.replayed == 0 && final.skipped == 1, "a message at the replay limit stays put")
-        #expect(try status() == 1)
+        #expect(final.replayed == 0 && final.skipped == bad.count, "messages at the replay limit stay put")
+        #expect(try status() == bad.count)
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
     }

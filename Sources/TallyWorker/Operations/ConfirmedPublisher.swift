@@ -19,17 +19,23 @@ public final class ConfirmedPublisher {
 
     public var amqp: AMQPConnection { connection }
 
-    public func publish(_ message: AMQPOutgoing, body: [UInt8]) throws(AMQPError) {
+    /// Publishes; returns the sequence number the broker's confirm will name.
+    @discardableResult
+    public func publish(_ message: AMQPOutgoing, body: [UInt8]) throws(AMQPError) -> UInt64 {
         while confirms.outstanding.count >= window { try settleOne(timeoutMilliseconds: 10_000) }
         try connection.publish(message, body: body)
-        confirms.published()
+        return confirms.published()
     }
 
-    /// Waits until the broker answered every publish so far.
-    public func flush(timeoutMilliseconds: Int = 30_000) throws(AMQPError) {
+    /// Waits until the broker answered every publish so far; returns the
+    /// sequence numbers it refused (nacked) since the last flush.
+    @discardableResult
+    public func flush(timeoutMilliseconds: Int = 30_000) throws(AMQPError) -> [UInt64] {
         while !confirms.isSettled { try settleOne(timeoutMilliseconds: timeoutMilliseconds) }
-        refused += confirms.nacked.count
+        let nacked = confirms.nacked
+        refused += nacked.count
         confirms.clearNacks()
+        return nacked
     }
 
     private func settleOne(timeoutMilliseconds: Int) throws(AMQPError) {
