@@ -133,13 +133,14 @@ final class WorkerLoop {
         if !prepared.isEmpty { try statistics.time(.apply) { try session.store.sendApply(prepared) } }
         // … while the broker confirms N, which is then forgotten and acked.
         let finishing = published
-        if let finishing {
+        let forgetting = finishing?.confirmedOutputs ?? []
+        if finishing != nil {
             try statistics.time(.confirm) { try awaitConfirms(on: &session) }
-            try session.store.sendForget(finishing.confirmedOutputs)
+            try session.store.sendForget(forgetting)
         }
         let results = prepared.isEmpty ? [] : try statistics.time(.apply) { try session.store.receiveApplied(count: prepared.count) }
         if let finishing {
-            try statistics.time(.forget) { try session.store.receiveForgotten(count: finishing.confirmedOutputs.count) }
+            try statistics.time(.forget) { try session.store.receiveForgotten(count: forgetting.count) }
             try acknowledge(finishing, on: session)
             published = nil
         }
@@ -149,7 +150,7 @@ final class WorkerLoop {
         for (index, rejection) in rejections { outcomes[index] = .deadLetter(rejection) }
         for (position, result) in results.enumerated() {
             let index = preparedIndex[position]
-            outcomes[index] = DeliveryOutcome(result, record: prepared[position].record, redelivered: deliveries[index].redelivered)
+            outcomes[index] = DeliveryOutcome(result, record: prepared[position].record)
         }
         var ledger = BatchLedger()
         for (delivery, outcome) in zip(deliveries, outcomes) {
@@ -166,8 +167,9 @@ final class WorkerLoop {
         guard var session, let finishing = published else { return }
         defer { self.session = session }
         try awaitConfirms(on: &session)
-        try session.store.sendForget(finishing.confirmedOutputs)
-        try session.store.receiveForgotten(count: finishing.confirmedOutputs.count)
+        let forgetting = finishing.confirmedOutputs
+        try session.store.sendForget(forgetting)
+        try session.store.receiveForgotten(count: forgetting.count)
         try acknowledge(finishing, on: session)
         published = nil
     }
