@@ -53,7 +53,7 @@ public struct AggregatorRoutes: Sendable {
             await summary(context.parameters.get("id") ?? "")
         }
         for path in Self.paths {
-            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete, .trace, .options, .connect] {
                 router.on(RouterPath(path), method: method) { _, _ in
                     var response = ProblemDetails(
                         status: 405, title: "Method not allowed", detail: "\(path) only answers GET"
