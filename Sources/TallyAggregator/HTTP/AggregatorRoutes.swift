@@ -32,10 +32,8 @@ public struct AggregatorRoutes: Sendable {
         self.logger = logger
     }
 
-    /// Every documented path, for the 405 answers to other methods.
-    static let paths = ["/health", "/ready", "/metrics", "/openapi.yaml", "/v1/aggregations", "/v1/destinations/{id}/summary"]
-
     public func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.get("/health") { _, _ in Self.json(200, "{\"status\":\"up\"}") }
         router.get("/ready") { _, _ in await ready() }
         router.get("/metrics") { _, _ in
@@ -51,17 +49,6 @@ public struct AggregatorRoutes: Sendable {
         router.get("/v1/aggregations") { request, _ in await aggregations(request) }
         router.get("/v1/destinations/{id}/summary") { _, context in
             await summary(context.parameters.get("id") ?? "")
-        }
-        for path in Self.paths {
-            for method in [HTTPRequest.Method.post, .put, .patch, .delete, .trace, .options, .connect] {
-                router.on(RouterPath(path), method: method) { _, _ in
-                    var response = ProblemDetails(
-                        status: 405, title: "Method not allowed", detail: "\(path) only answers GET"
-                    ).response
-                    response.headers[.allow] = "GET"
-                    return response
-                }
-            }
         }
     }
 
