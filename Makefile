@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test up down status deps build build-release bench clean help
+.PHONY: run test up down status deps build build-release bench bench-aggregator clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -12,6 +12,7 @@ help:
 	@echo "make down     stop exactly what make up started"
 	@echo "make status   what runs"
 	@echo "make bench    end-to-end throughput of one release-built worker"
+	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 
 run: up
 	scripts/demo.sh
@@ -39,6 +40,9 @@ build-release: deps
 
 bench: build-release
 	scripts/bench.sh
+
+bench-aggregator: deps
+	scripts/bench-aggregator.sh
 
 clean: down
 	rm -rf .build .state

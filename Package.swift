@@ -16,12 +16,17 @@ let package = Package(
     products: [
         .executable(name: "tally-worker", targets: ["TallyWorkerCommand"]),
         .executable(name: "tally", targets: ["TallyCLI"]),
+        .executable(name: "tally-aggregator", targets: ["TallyAggregatorCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -75,10 +80,40 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "TallyAggregator",
+            dependencies: [
+                "TallyCore", "TallyRedis", "TallyWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Resources/aggregator.yaml")]
+        ),
+        .executableTarget(
+            name: "TallyAggregatorCommand",
+            dependencies: [
+                "TallyAggregator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
         .testTarget(
+            name: "TallyAggregatorTests",
+            dependencies: [
+                "TallyAggregator", "TallyCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "TallyIntegrationTests",
-            dependencies: ["TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis"]
+            dependencies: ["TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis", "TallyAggregator"]
         ),
     ],
     swiftLanguageModes: [.v6]

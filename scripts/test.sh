@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: install what is missing, build, start private servers, run the
-# unit and the integration tests against them, stop everything, fail loudly.
+# unit and the integration tests against them, run schemathesis against a
+# real aggregator, stop everything, fail loudly.
 #
 # The servers of a test run are its own (state dir, ports, node name), so a
 # fleet started by `make up` or `make run` on the same machine is untouched.
@@ -40,10 +41,13 @@ trap cleanup EXIT
 rm -rf "$TALLY_STATE_DIR"
 "$here/up.sh" servers
 
-step "unit tests (pure core)"
-swift test --skip-build --filter TallyCoreTests
+step "unit tests (pure core, aggregator query logic)"
+swift test --skip-build --filter 'TallyCoreTests|TallyAggregatorTests'
 
-step "integration tests (real RabbitMQ and Redis, real worker processes)"
+step "integration tests (real RabbitMQ and Redis, real worker and aggregator processes)"
 swift test --skip-build --no-parallel --filter TallyIntegrationTests
+
+step "schemathesis against a running aggregator (openapi/aggregator.yaml)"
+TALLY_SCHEMATHESIS_PORT="${TALLY_TEST_SCHEMATHESIS_PORT:-18181}" "$here/schemathesis.sh"
 
 step "all tests passed"

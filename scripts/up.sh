@@ -263,7 +263,10 @@ check_new_survive() {
 start_aggregator() {
     local bin="$TALLY_BIN/tally-aggregator"
     [[ -x "$bin" ]] || return 0
-    start_proc aggregator "$AGG_PIDFILE" "$AGG_LOG" tally-aggregator "$bin"
+    # Its index lives with the rest of the state; its port is TALLY_HTTP_PORT
+    # (default 8080), its Redis the one above (TALLY_REDIS_PORT).
+    TALLY_INDEX_PATH="${TALLY_INDEX_PATH:-$TALLY_STATE_DIR/aggregator/index.sqlite}" \
+        start_proc aggregator "$AGG_PIDFILE" "$AGG_LOG" tally-aggregator "$bin"
     remember_started aggregator "$AGG_LOG"
 }
 

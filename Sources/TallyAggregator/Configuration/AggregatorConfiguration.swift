@@ -1,0 +1,61 @@
+import TallyRedis
+
+/// Everything an aggregator can be told, with the documented defaults of
+/// `Config/aggregator.json` (STYLE.md, example 4). Tests build one directly;
+/// the process loads one with ``AggregatorConfigurationLoader``.
+public struct AggregatorConfiguration: Sendable {
+    public var http = HTTPSettings()
+    public var redis = RedisEndpoint()
+    /// Prefix of every Redis key (see `RedisKeyLayout`); must match the workers'.
+    public var keyPrefix = "tally"
+    public var index = IndexSettings()
+    public var stream = StreamSettings()
+    public var readiness = ReadinessSettings()
+
+    public init() {}
+}
+
+/// Where the HTTP API listens.
+public struct HTTPSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+
+    public init() {}
+}
+
+/// The embedded SQLite index.
+public struct IndexSettings: Sendable, Equatable {
+    /// The index file; deleting it makes the aggregator rebuild from the log.
+    public var path = ".state/aggregator/index.sqlite"
+
+    public init() {}
+}
+
+/// How the aggregator tails and trims the `tally:log` stream.
+public struct StreamSettings: Sendable, Equatable {
+    /// The consumer group: one per aggregator replica (each has its own index).
+    public var group = "aggregator"
+    /// Entries read, committed and acknowledged together.
+    public var batchSize = 1_000
+    /// How long one XREADGROUP waits for new entries; also bounds how long a
+    /// graceful stop waits for the ingest thread.
+    public var blockMilliseconds = 500
+    /// Entries younger than this are never trimmed, so a replica whose index
+    /// is lost can rebuild this much history from the log.
+    public var retentionSeconds = 604_800
+    /// How often the log is trimmed (0 disables trimming).
+    public var trimIntervalSeconds = 10
+    /// Reconnect backoff after Redis failures.
+    public var backoffInitialMilliseconds = 100
+    public var backoffMaximumMilliseconds = 5_000
+
+    public init() {}
+}
+
+/// When `/ready` says yes.
+public struct ReadinessSettings: Sendable, Equatable {
+    /// The most log entries the index may be behind and still be ready.
+    public var maxLagEntries = 1_000
+
+    public init() {}
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import Logging
+import TallyCore
+import TallyRedis
+import TallyWorker
+
+/// The HTTP API (`openapi/aggregator.yaml` describes exactly these routes).
+///
+/// Every input error is a 400 problem+json naming the parameter; a Redis
+/// outage is a 503; anything else unexpected is logged and a 500 problem,
+/// never an empty or HTML body.
+public struct AggregatorRoutes: Sendable {
+    public let engine: AggregationEngine
+    public let redis: RedisReadExecutor
+    public let layout: RedisKeyLayout
+    public let status: IngestStatus
+    public let metrics: AggregatorMetrics
+    public let readiness: ReadinessSettings
+    public let logger: Logger
+
+    public init(
+        engine: AggregationEngine, redis: RedisReadExecutor, layout: RedisKeyLayout, status: IngestStatus,
+        metrics: AggregatorMetrics, readiness: ReadinessSettings, logger: Logger
+    ) {
+        self.engine = engine
+        self.redis = redis
+        self.layout = layout
+        self.status = status
+        self.metrics = metrics
+        self.readiness = readiness
+        self.logger = logger
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: MethodNotAllowedMiddleware())
+        router.get("/health") { _, _ in Self.json(200, "{\"status\":\"up\"}") }
+        router.get("/ready") { _, _ in await ready() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        }
+        router.get("/v1/aggregations") { request, _ in await aggregations(request) }
+        router.get("/v1/destinations/{id}/summary") { _, context in
+            await summary(context.parameters.get("id") ?? "")
+        }
+    }
+
+    func aggregations(_ request: Request) async -> Response {
+        let started = ContinuousClock.now
+        let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        let query: AggregationQuery
+        do {
+            query = try AggregationQueryParser.parse(parameters)
+        } catch {
+            return ProblemDetails(error).response
+        }
+        do {
+            let result = try await engine.run(query)
+            let response = Self.json(200, result.json)
+            (query.totalsOnly ? metrics.totalsLatency : metrics.pageLatency).record(ContinuousClock.now - started)
+            return response
+        } catch {
+            logger.error("aggregation query failed: \(error)")
+            return ProblemDetails(status: 500, title: "Internal error", detail: "the query failed; see the aggregator's log").response
+        }
+    }
+
+    func summary(_ rawId: String) async -> Response {
+        guard let id = rawId.removingPercentEncoding, !id.isEmpty else {
+            return ProblemDetails(InvalidParameter("id", "not a valid percent-encoded destinationId")).response
+        }
+        guard id.unicodeScalars.count <= AggregationQueryParser.maxFilterLength else {
+            return ProblemDetails(InvalidParameter("id", "longer than \(AggregationQueryParser.maxFilterLength) characters")).response
+        }
+        let layout = self.layout
+        do {
+            let summary = try await redis.run { connection in
+                try SummaryReader(connection: connection, layout: layout).destination(id)
+            }
+            return Self.json(200, DestinationSummaryJSON.render(summary))
+        } catch {
+            logger.warning("live summary of \(id) failed: \(error)")
+            return ProblemDetails(status: 503, title: "Redis unavailable", detail: "live summaries come from Redis, which did not answer").response
+        }
+    }
+
+    func ready() async -> Response {
+        let reachable = (try? await redis.run { connection in
+            try connection.command(RedisCommand("PING")).text == "PONG"
+        }) ?? false
+        let lag = status.lagEntries
+        let caughtUp = status.isConsuming && lag.map { $0 <= readiness.maxLagEntries } == true
+        let body = "{\"ready\":\(reachable && caughtUp),\"redis\":\(reachable),\"indexLagEntries\":\(lag.map(String.init) ?? "null"),\"maxLagEntries\":\(readiness.maxLagEntries)}"
+        return Self.json(reachable && caughtUp ? 200 : 503, body)
+    }
+
+    static func json(_ status: Int, _ body: String) -> Response {
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

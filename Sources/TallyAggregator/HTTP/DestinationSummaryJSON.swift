@@ -1,0 +1,24 @@
+import TallyCore
+import TallyWorker
+
+/// `GET /v1/destinations/{id}/summary`:
+/// `{"destinationId","count","totals":[…],"references":[{"reference","count","totals"}]}`.
+enum DestinationSummaryJSON {
+    static func render(_ summary: SummaryReader.DestinationSummary) -> String {
+        var out = "{\"destinationId\":"
+        JSONWriter.appendQuoted(summary.destinationId, to: &out)
+        out += "," + fields(summary.overall) + ",\"references\":["
+        for (index, entry) in summary.byReference.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"reference\":"
+            JSONWriter.appendQuoted(entry.reference, to: &out)
+            out += "," + fields(entry.summary) + "}"
+        }
+        return out + "]}"
+    }
+
+    /// `"count":n,"totals":[…]`, the inside of `Summary.json`.
+    private static func fields(_ summary: Summary) -> String {
+        String(summary.json.dropFirst().dropLast())
+    }
+}

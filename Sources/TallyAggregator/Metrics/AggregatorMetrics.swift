@@ -1,0 +1,48 @@
+import Prometheus
+
+/// The aggregator's Prometheus metrics, rendered at `/metrics`.
+///
+/// A registry per instance rather than the global `MetricsSystem`, so tests
+/// (and two aggregators in one process) never share counters.
+public final class AggregatorMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    /// Records newly inserted into the index; `rate()` of it is the ingest rate.
+    let ingestedRecords: Counter
+    /// Log entries read (including re-reads of records already indexed).
+    let readEntries: Counter
+    /// Log entries that did not hold a valid record (skipped, logged).
+    let unreadableEntries: Counter
+    /// Log entries removed by XTRIM.
+    let trimmedEntries: Counter
+    /// Entries of the log not yet committed to the index.
+    let indexLag: Gauge
+    /// Wall time of `GET /v1/aggregations`, by whether it was totals-only.
+    let pageLatency: DurationHistogram
+    let totalsLatency: DurationHistogram
+
+    public init() {
+        ingestedRecords = registry.makeCounter(
+            name: "tally_aggregator_ingested_records_total", help: "Records newly inserted into the index.")
+        readEntries = registry.makeCounter(
+            name: "tally_aggregator_log_entries_read_total", help: "Log stream entries read, re-reads included.")
+        unreadableEntries = registry.makeCounter(
+            name: "tally_aggregator_log_entries_unreadable_total", help: "Log entries without a valid record (skipped).")
+        trimmedEntries = registry.makeCounter(
+            name: "tally_aggregator_log_entries_trimmed_total", help: "Log entries removed by XTRIM.")
+        indexLag = registry.makeGauge(
+            name: "tally_aggregator_index_lag_entries", help: "Log entries not yet committed to the index (-1: unknown).")
+        let buckets: [Duration] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+        ]
+        pageLatency = registry.makeDurationHistogram(
+            name: "tally_aggregator_query_duration_seconds", labels: [("kind", "page")], buckets: buckets,
+            help: "Latency of GET /v1/aggregations.")
+        totalsLatency = registry.makeDurationHistogram(
+            name: "tally_aggregator_query_duration_seconds", labels: [("kind", "totals")], buckets: buckets,
+            help: "Latency of GET /v1/aggregations.")
+    }
+
+    /// The text exposition format.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,73 @@
+import TallyCore
+
+/// A parsed, validated `GET /v1/aggregations` request.
+///
+/// The filters select the matching records; `limit`/`cursor` only choose
+/// which of their records this page shows. Totals never depend on paging.
+public struct AggregationQuery: Sendable, Equatable {
+    public struct Filters: Sendable, Equatable {
+        /// Inclusive.
+        public var start: IndexedTime?
+        /// Exclusive.
+        public var end: IndexedTime?
+        public var type: RecordType?
+        public var destinationId: String?
+        public var sourceId: String?
+        public var reference: String?
+
+        public init(
+            start: IndexedTime? = nil, end: IndexedTime? = nil, type: RecordType? = nil,
+            destinationId: String? = nil, sourceId: String? = nil, reference: String? = nil
+        ) {
+            self.start = start
+            self.end = end
+            self.type = type
+            self.destinationId = destinationId
+            self.sourceId = sourceId
+            self.reference = reference
+        }
+
+        /// A stable fingerprint of the filters, carried in cursors so that a
+        /// cursor replayed with other filters is refused rather than
+        /// silently paging a different result (FNV-1a, 64 bits).
+        public var fingerprint: String {
+            var text = ""
+            func add(_ name: String, _ value: String?) {
+                text += name
+                if let value { text += "=\(value.utf8.count):" + value } else { text += "-" }
+                text += "|"
+            }
+            add("start", start.map { "\($0.milliseconds).\($0.subMillisecondNanos)" })
+            add("end", end.map { "\($0.milliseconds).\($0.subMillisecondNanos)" })
+            add("type", type?.rawValue)
+            add("destinationId", destinationId)
+            add("sourceId", sourceId)
+            add("reference", reference)
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in text.utf8 {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.utf8.count) + hex
+        }
+    }
+
+    public static let defaultLimit = 100
+    public static let maxLimit = 1_000
+
+    public var filters: Filters
+    /// Records per page.
+    public var limit: Int
+    /// Where the previous page stopped; nil for the first page.
+    public var after: PageCursor.Position?
+    /// Only groups with their count and totals, no records and no paging.
+    public var totalsOnly: Bool
+
+    public init(filters: Filters = Filters(), limit: Int = defaultLimit, after: PageCursor.Position? = nil, totalsOnly: Bool = false) {
+        self.filters = filters
+        self.limit = limit
+        self.after = after
+        self.totalsOnly = totalsOnly
+    }
+}

@@ -1,0 +1,91 @@
+import TallyCore
+
+/// Turns the query string of `GET /v1/aggregations` into an
+/// ``AggregationQuery``, or names the first bad parameter and why.
+///
+/// Pure, so every bad-parameter case is a unit test. The rules match
+/// `openapi/aggregator.yaml` exactly; schemathesis checks that they do.
+public enum AggregationQueryParser {
+    /// The longest filter value, in Unicode code points (what OpenAPI's
+    /// `maxLength` counts): a record's ids are at most 256 bytes, so a longer
+    /// filter could never match and is refused as a mistake.
+    public static let maxFilterLength = 256
+
+    public static let knownParameters: Set<String> = [
+        "start", "end", "type", "destinationId", "sourceId", "reference", "limit", "cursor", "totalsOnly",
+    ]
+
+    /// - Parameter parameters: name → value as decoded from the query
+    ///   string; a name given twice is refused (which one would win?).
+    public static func parse(_ parameters: [(name: String, value: String)]) throws(InvalidParameter) -> AggregationQuery {
+        var values: [String: String] = [:]
+        for (name, value) in parameters where knownParameters.contains(name) {
+            guard values[name] == nil else { throw InvalidParameter(name, "given more than once") }
+            values[name] = value
+        }
+
+        var filters = AggregationQuery.Filters()
+        filters.start = try time(values["start"], "start")
+        filters.end = try time(values["end"], "end")
+        if let start = filters.start, let end = filters.end, end < start {
+            throw InvalidParameter("start", "start is after end (start is inclusive, end exclusive)")
+        }
+        if let type = values["type"] {
+            guard let parsed = RecordType(rawValue: type) else {
+                throw InvalidParameter("type", "must be \"positive\" or \"negative\"")
+            }
+            filters.type = parsed
+        }
+        filters.destinationId = try identifier(values["destinationId"], "destinationId")
+        filters.sourceId = try identifier(values["sourceId"], "sourceId")
+        filters.reference = try identifier(values["reference"], "reference")
+
+        var query = AggregationQuery(filters: filters)
+        if let text = values["totalsOnly"] {
+            switch text {
+            case "true": query.totalsOnly = true
+            case "false": query.totalsOnly = false
+            default: throw InvalidParameter("totalsOnly", "must be \"true\" or \"false\"")
+            }
+        }
+        if let text = values["limit"] {
+            guard text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let limit = Int(text)
+            else {
+                throw InvalidParameter("limit", "must be an integer from 1 to \(AggregationQuery.maxLimit)")
+            }
+            guard (1...AggregationQuery.maxLimit).contains(limit) else {
+                throw InvalidParameter("limit", "\(limit) is out of range 1...\(AggregationQuery.maxLimit)")
+            }
+            query.limit = limit
+        }
+        if let cursor = values["cursor"] {
+            do {
+                query.after = try PageCursor.decode(cursor, filters: filters)
+            } catch .otherFilters {
+                throw InvalidParameter("cursor", "this cursor belongs to a query with other filters")
+            } catch {
+                throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
+            }
+        }
+        return query
+    }
+
+    private static func time(_ text: String?, _ name: String) throws(InvalidParameter) -> IndexedTime? {
+        guard let text else { return nil }
+        do {
+            return IndexedTime(try RFC3339Timestamp.parse(text))
+        } catch {
+            throw InvalidParameter(name, "not an RFC 3339 date-time with an offset (\(error.message)), e.g. 2026-03-01T00:00:00Z")
+        }
+    }
+
+    private static func identifier(_ text: String?, _ name: String) throws(InvalidParameter) -> String? {
+        guard let text else { return nil }
+        guard !text.isEmpty else { throw InvalidParameter(name, "must not be empty") }
+        guard text.unicodeScalars.count <= maxFilterLength else {
+            throw InvalidParameter(name, "longer than \(maxFilterLength) characters")
+        }
+        return text
+    }
+}

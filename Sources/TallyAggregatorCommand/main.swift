@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TallyAggregator
+
+/// `tally-aggregator`: tails the log into its index and serves the query
+/// API. Wiring only; everything lives in TallyAggregator.
+@main
+struct TallyAggregatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally-aggregator",
+        abstract: "Index the tally log stream into SQLite and answer queries over HTTP.",
+        discussion: """
+            Settings come from Config/aggregator.json (or --config / TALLY_AGGREGATOR_CONFIG_FILE), \
+            overridden by TALLY_* environment variables (http.port -> TALLY_HTTP_PORT). \
+            SIGTERM or SIGINT: stop serving, commit and ack the ingest batch in flight, exit 0.
+            """)
+
+    @Option(name: .long, help: "Configuration file (JSON).")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "tally.aggregator")
+        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
+
+        let settings: AggregatorConfiguration
+        do {
+            settings = try await AggregatorConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.critical("invalid configuration: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let app = try AggregatorApplication.make(configuration: settings, logger: logger)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

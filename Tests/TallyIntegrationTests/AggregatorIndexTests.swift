@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TallyCore
+import TallyRedis
+import TallyWorker
+
+/// The aggregator's index lifecycle against real Redis: graceful restart,
+/// crash and resume, rebuild from the log, trimming, and a real worker
+/// writing the log.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct AggregatorIndexTests {
+    private func totals(_ aggregator: AggregatorProcess) throws -> [String: Summary] {
+        let result = try aggregator.get("/v1/aggregations?totalsOnly=true")
+        guard case .array(let groups)? = result.json["groups"] else { throw TestFailure(result.text) }
+        var out: [String: Summary] = [:]
+        for group in groups {
+            guard case .string(let destination)? = group["destinationId"] else { throw TestFailure(result.text) }
+            out[destination] = try Summary(json: group)
+        }
+        return out
+    }
+
+    private func pending(_ environment: TestEnvironment, group: String) throws -> Int64 {
+        let reply = try environment.redis().command(RedisCommand("XPENDING", environment.layout.log, group))
+        return reply.elements?.first?.integer ?? -1
+    }
+
+    @Test func restartResumesAndACrashLosesOrDoublesNothing() throws {
+        let environment = TestEnvironment("agg-restart")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        let oracle = AggregationOracle(records: all)
+        try AggregationOracle.append(Array(all[0..<150]), to: environment)
+        let aggregator = try AggregatorProcess(environment, extra: ["TALLY_STREAM_BATCH_SIZE": "10"])
+        try aggregator.waitUntilCaughtUp(records: 150)
+        #expect(try aggregator.stop() == 0, "graceful stop exits 0")
+        #expect(try pending(environment, group: aggregator.group) == 0)
+
+        // Stopped: the log grows; restarted: it resumes where it stopped.
+        try AggregationOracle.append(Array(all[150..<300]), to: environment)
+        try aggregator.start()
+        try aggregator.waitUntilCaughtUp(records: 300)
+        #expect(try totals(aggregator) == (try AggregationOracle(records: Array(all[0..<300])).expected(.init())))
+
+        // SIGKILL mid-ingest (small batches make it likely to hit one in flight).
+        try AggregationOracle.append(Array(all[300...]), to: environment)
+        usleep(20_000)
+        aggregator.crash()
+        try aggregator.start()
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        #expect(try totals(aggregator) == (try oracle.expected(.init())), "exactly once after a crash")
+        try waitUntil("nothing pending") { try pending(environment, group: aggregator.group) == 0 }
+    }
+
+    @Test func aDeletedIndexIsRebuiltFromTheLog() throws {
+        let environment = TestEnvironment("agg-rebuild")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        try AggregationOracle.append(all, to: environment)
+        let aggregator = try AggregatorProcess(environment)
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        let before = try totals(aggregator)
+        #expect(before == (try AggregationOracle(records: all).expected(.init())))
+        #expect(try aggregator.stop() == 0)
+        try aggregator.deleteIndex()
+        try aggregator.start()
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        #expect(try totals(aggregator) == before)
+        #expect(aggregator.log.contains("positioned after 0"))
+    }
+
+    @Test func theLogIsTrimmedOnlyAsFarAsEveryGroupCommitted() throws {
+        let environment = TestEnvironment("agg-trim")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        try AggregationOracle.append(all, to: environment)
+        let redis = try environment.redis()
+        let log = environment.layout.log
+        // Another replica's group that has read nothing yet holds every entry.
+        _ = try redis.command(RedisCommand("XGROUP", "CREATE", log, "other-replica", "0"))
+        let aggregator = try AggregatorProcess(
+            environment, extra: ["TALLY_STREAM_RETENTION_SECONDS": "0", "TALLY_STREAM_TRIM_INTERVAL_SECONDS": "1"])
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        usleep(2_500_000)
+        #expect(try redis.command(RedisCommand("XLEN", log)).integer == Int64(all.count), "nothing trimmed past the other group")
+        _ = try redis.command(RedisCommand("XGROUP", "DESTROY", log, "other-replica"))
+        try waitUntil("the log to be trimmed") { try redis.command(RedisCommand("XLEN", log)).integer == 0 }
+        #expect(try totals(aggregator) == (try AggregationOracle(records: all).expected(.init())), "the index keeps everything")
+    }
+
+    @Test func withARealWorkerWritingTheLogTotalsAndSummariesAreExact() throws {
+        let environment = TestEnvironment("agg-worker")
+        defer { environment.cleanUp() }
+        try environment.declareTopology()
+        let bodies = RecordStream.valid(count: 300, prefix: environment.runId, seed: 99)
+        let oracle = try Oracle(bodies)
+        let worker = try WorkerProcess(environment)
+        try worker.waitUntilConsuming()
+        let aggregator = try AggregatorProcess(environment)
+        try environment.publish(bodies)
+        try aggregator.waitUntilCaughtUp(records: bodies.count)
+        #expect(try totals(aggregator) == oracle.byDestination)
+
+        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        for (destination, expected) in oracle.byDestination {
+            let path = "/v1/destinations/\(destination.addingPercentEncoding(withAllowedCharacters: allowed)!)/summary"
+            let result = try aggregator.get(path)
+            #expect(result.status == 200, "\(path): \(result.text)")
+            #expect(result.json["destinationId"] == .string(destination))
+            #expect(try Summary(json: result.json) == expected, "live summary of \(destination)")
+            guard case .array(let references)? = result.json["references"] else { throw TestFailure(result.text) }
+            var byReference: [String: Summary] = [:]
+            for entry in references {
+                guard case .string(let reference)? = entry["reference"] else { throw TestFailure(result.text) }
+                byReference[reference] = try Summary(json: entry)
+            }
+            #expect(byReference == oracle.byReference[destination] ?? [:])
+        }
+        let ready = try aggregator.get("/ready")
+        #expect(ready.status == 200 && ready.json["ready"] == .bool(true))
+        let metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_ingested_records_total 300"))
+        #expect(metrics.contains("tally_aggregator_query_duration_seconds_bucket"))
+        #expect(metrics.contains("tally_aggregator_index_lag_entries 0"))
+        worker.signal(SIGTERM)
+        #expect(try worker.waitForExit() == 0)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import TallyCore
+
+/// A real `tally-aggregator` process on a free loopback port, with its own
+/// index file and consumer group, reading this test's log stream.
+final class AggregatorProcess {
+    private var process: Process?
+    let logFile: URL
+    let indexPath: String
+    let port: Int
+    let group: String
+    private let environment: TestEnvironment
+    private let extraEnvironment: [String: String]
+
+    init(_ environment: TestEnvironment, name: String = "aggregator", extra: [String: String] = [:]) throws {
+        self.environment = environment
+        let logs = environment.stateDirectory.appendingPathComponent("test-logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        logFile = logs.appendingPathComponent("\(environment.runId)-\(name).log")
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        indexPath = environment.stateDirectory.appendingPathComponent("test-aggregators/\(environment.runId)-\(name)/index.sqlite").path
+        port = try Self.freePort()
+        group = "\(name)-group"
+        extraEnvironment = extra
+        try start()
+    }
+
+    func start() throws {
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = environment.binaries.appendingPathComponent("tally-aggregator")
+        process.currentDirectoryURL = environment.repository
+        var variables = environment.workerEnvironment
+        variables["TALLY_HTTP_PORT"] = "\(port)"
+        variables["TALLY_INDEX_PATH"] = indexPath
+        variables["TALLY_STREAM_GROUP"] = group
+        variables["TALLY_STREAM_BACKOFF_INITIAL_MS"] = "50"
+        variables["TALLY_STREAM_BACKOFF_MAX_MS"] = "500"
+        for (key, value) in extraEnvironment { variables[key] = value }
+        process.environment = variables
+        process.arguments = ["--log-level", "info"]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        try waitUntil("aggregator on port \(port) to answer /health") { (try? get("/health").status) == 200 }
+    }
+
+    /// SIGTERM and wait: a graceful stop.
+    func stop() throws -> Int32 {
+        guard let process else { return 0 }
+        kill(process.processIdentifier, SIGTERM)
+        try waitUntil("aggregator to exit", timeout: .seconds(30)) { !process.isRunning }
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: nothing finished, nothing acked that was not committed.
+    func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func deleteIndex() throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: indexPath + suffix) }
+    }
+
+    struct HTTPResult {
+        let status: Int
+        let contentType: String
+        let body: [UInt8]
+        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// A blocking GET (tests are synchronous); `pathAndQuery` is sent as given.
+    func get(_ pathAndQuery: String) throws -> HTTPResult {
+        let url = URL(string: "http://127.0.0.1:\(port)\(pathAndQuery)")!
+        let box = ResultBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 30
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let response = response as? HTTPURLResponse {
+                box.result = .success(HTTPResult(
+                    status: response.statusCode,
+                    contentType: response.value(forHTTPHeaderField: "Content-Type") ?? "",
+                    body: Array(data ?? Data())))
+            } else {
+                box.result = .failure(error ?? TestFailure("no response from \(url)"))
+            }
+            semaphore.signal()
+        }.resume()
+        semaphore.wait()
+        return try box.result!.get()
+    }
+
+    /// Waits until `/ready` says the index is caught up with the log.
+    func waitUntilCaughtUp(records: Int, timeout: Duration = .seconds(60)) throws {
+        try waitUntil("the aggregator to index \(records) records", timeout: timeout) {
+            let totals = try get("/v1/aggregations?totalsOnly=true").json
+            guard case .array(let groups)? = totals["groups"] else { return false }
+            let count = groups.reduce(0) { sum, group in
+                if case .number(let n)? = group["count"] { return sum + (Int(n) ?? 0) }
+                return sum
+            }
+            guard count >= records else { return false }
+            return try get("/ready").status == 200
+        }
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    deinit {
+        crash()
+        try? FileManager.default.removeItem(atPath: (indexPath as NSString).deletingLastPathComponent)
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        var result: Result<HTTPResult, any Error>?
+    }
+
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else { throw TestFailure("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

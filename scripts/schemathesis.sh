@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs schemathesis (from PyPI, in a venv under .state/) against a real
+# tally-aggregator built in $TALLY_BIN, on the Redis of $TALLY_REDIS_PORT,
+# with a private key prefix, index and port, and a few records in its log.
+# Fails on any finding. Settings for the checks: schemathesis.toml.
+#
+#   scripts/schemathesis.sh        (the servers must be up: scripts/up.sh servers)
+#
+# Environment: TALLY_BIN, TALLY_REDIS_PORT, TALLY_STATE_DIR (scripts/lib.sh),
+# TALLY_SCHEMATHESIS_PORT (default 18181), SCHEMATHESIS_MAX_EXAMPLES (default 100).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$here/.." && pwd -P)"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+
+venv="$repo/.state/schemathesis-venv"
+if [[ ! -x "$venv/bin/schemathesis" ]]; then
+    log "schemathesis: installing into $venv (PyPI)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet 'schemathesis>=4,<5'
+fi
+
+port="${TALLY_SCHEMATHESIS_PORT:-18181}"
+prefix="schemathesis-$$"
+work="$TALLY_STATE_DIR/schemathesis"
+rm -rf "$work"
+mkdir -p "$work"
+
+redis() { redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" "$@"; }
+for i in 1 2 3 4 5 6; do
+    redis XADD "$prefix:log" '*' record \
+        "{\"recordId\":\"st-$i\",\"time\":\"2026-03-0${i}T12:00:00Z\",\"sourceId\":\"billing\",\"destinationId\":\"acct-$((i % 2))\",\"type\":\"$([[ $((i % 3)) == 0 ]] && echo negative || echo positive)\",\"value\":\"1$i.5\",\"unit\":\"EUR\",\"reference\":\"inv-$i\"}" >/dev/null
+done
+
+TALLY_HTTP_PORT="$port" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
+    "$TALLY_BIN/tally-aggregator" >"$work/aggregator.log" 2>&1 &
+pid=$!
+cleanup() {
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    redis DEL "$prefix:log" >/dev/null || true
+}
+trap cleanup EXIT
+
+ready() { curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; }
+wait_for 30 "the aggregator on port $port to be ready" "$pid" ready ||
+    die_with_log "the aggregator did not become ready" "$work/aggregator.log"
+
+cd "$repo"  # schemathesis.toml
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
+    --url "http://127.0.0.1:$port" \
+    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
+    --seed 1 \
+    --no-color
