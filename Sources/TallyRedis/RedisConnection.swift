@@ -16,7 +16,16 @@ public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
     public let endpoint: RedisEndpoint
 
+    /// hiredis writes with plain `write(2)`: to a Redis that died, that
+    /// raises SIGPIPE, whose default action kills the process silently.
+    /// Ignored once, process-wide, so the write fails with EPIPE instead and
+    /// the caller sees an ordinary ``RedisError/Code/io`` and reconnects.
+    private static let brokenPipesAreErrors: Void = {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }()
+
     public init(_ endpoint: RedisEndpoint) throws(RedisError) {
+        Self.brokenPipesAreErrors
         self.endpoint = endpoint
         let connectTimeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
         guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), connectTimeout) else {
