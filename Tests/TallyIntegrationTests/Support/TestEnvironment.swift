@@ -90,6 +90,11 @@ struct TestEnvironment {
         guard publisher.refused == 0 else { throw TestFailure("the broker refused \(publisher.refused) publishes") }
     }
 
+    /// Records applied so far: entries in this test's log stream.
+    func appliedCount() throws -> Int {
+        Int(try redis().command(RedisCommand("XLEN", layout.log)).integer ?? 0)
+    }
+
     /// Ready messages left in the work queue.
     func workQueueDepth() throws -> Int {
         try AMQPConnection(configuration.broker).queueStatus(configuration.topology.workQueue).messages
