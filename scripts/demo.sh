@@ -50,10 +50,28 @@ heading "Live summaries in Redis"
 "$tally" summary "acct-42.$run"
 "$tally" summary "acct-7.$run"
 
+aggregator_port="${TALLY_HTTP_PORT:-8080}"
+if [[ -x "${TALLY_BIN:-$repo/.build/debug}/tally-aggregator" ]]; then
+    heading "The aggregator's answer: GET /v1/aggregations?destinationId=acct-42.$run (from its own index of the log)"
+    url="http://127.0.0.1:$aggregator_port/v1/aggregations?destinationId=acct-42.$run"
+    indexed=""
+    for _ in $(seq 1 150); do  # until the index has the 5 records, at most ~15 s
+        if curl -fsS "$url&totalsOnly=true" 2>/dev/null | grep -q '"count":5'; then indexed=yes; break; fi
+        sleep 0.1
+    done
+    if [[ -n "$indexed" ]]; then
+        curl -fsS "$url&limit=3" | python3 -m json.tool
+        echo "(3 records per page: the response's nextCursor fetches the next page; totals always cover all 5)"
+    else
+        echo "the aggregator on port $aggregator_port has not indexed the records yet (see .state/logs/aggregator.log)"
+    fi
+fi
+
 cat <<'TEXT'
 
 The fleet is still running (make status). Try:
   .build/debug/tally publish samples/records.ndjson   # again: duplicates only, nothing re-published
   .build/debug/tally bench --records 20000            # end-to-end throughput
+  curl 'localhost:8080/v1/aggregations?totalsOnly=true' # the aggregator (README, "Aggregator")
   make down                                           # stop everything make up started
 TEXT

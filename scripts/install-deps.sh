@@ -13,6 +13,7 @@ PACKAGES=(
     libhiredis-dev
     pkg-config
     python3-venv
+    curl
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
