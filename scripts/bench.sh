@@ -28,15 +28,28 @@ step "broker-only baseline: $RECORDS records relayed (consume, publish with conf
 "$TALLY_BIN/tally" bench --baseline --records "$RECORDS" | tee "$TALLY_STATE_DIR/baseline.txt"
 
 step "warm-up"
-WORKERS="$BENCH_WORKERS" "$here/up.sh" workers >/dev/null
+# The worker alone: an aggregator indexing the log would share the cores.
+TALLY_AGGREGATOR=0 WORKERS="$BENCH_WORKERS" "$here/up.sh" workers >/dev/null
 "$TALLY_BIN/tally" bench --records 2000 >/dev/null
 
 redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
 before=$(redis info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
 ids_before=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hlen "$k"; done | awk '{s+=$1} END {print s+0}')
 
+cpu_seconds() {  # user + system CPU of the workers, in clock ticks
+    local total=0 f
+    for f in "$TALLY_STATE_DIR"/workers/worker-*.pid; do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$(cat "$f")/stat")))
+    done
+    echo "$total"
+}
 step "$RECORDS records through $BENCH_WORKERS worker(s)"
+cpu_before=$(cpu_seconds)
 "$TALLY_BIN/tally" bench --records "$RECORDS" | tee "$TALLY_STATE_DIR/bench.txt"
+cpu_after=$(cpu_seconds)
+elapsed=$(awk '{for (i = 1; i < NF; i++) if ($i == "end-to-end:") print $(i + 1)}' "$TALLY_STATE_DIR/bench.txt")
+ticks=$(getconf CLK_TCK)
+echo "worker CPU: $(awk -v c=$((cpu_after - cpu_before)) -v t="$ticks" -v e="$elapsed" -v n="$RECORDS" 'BEGIN {printf "%.2f s, %.0f%% of one core, %.1f µs per record", c / t, 100 * c / t / e, 1e6 * c / t / n}')"
 
 base_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/baseline.txt")
 tally_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/bench.txt")

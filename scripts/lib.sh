@@ -12,6 +12,7 @@
 #   TALLY_RABBITMQ_DIST_PORT Erlang distribution port         default: 25672
 #   TALLY_START_TIMEOUT      seconds to wait for a server     default: 120
 #   WORKERS                  number of tally-worker processes default: 2 (used by up.sh)
+#   TALLY_AGGREGATOR         0: up.sh starts no aggregator    default: 1
 
 if [[ -n "${_TALLY_LIB_LOADED:-}" ]]; then
     return 0

@@ -263,6 +263,7 @@ check_new_survive() {
 start_aggregator() {
     local bin="$TALLY_BIN/tally-aggregator"
     [[ -x "$bin" ]] || return 0
+    [[ "${TALLY_AGGREGATOR:-1}" == 1 ]] || return 0  # TALLY_AGGREGATOR=0: workers only
     # Its index lives with the rest of the state; its port is TALLY_HTTP_PORT
     # (default 8080), its Redis the one above (TALLY_REDIS_PORT).
     TALLY_INDEX_PATH="${TALLY_INDEX_PATH:-$TALLY_STATE_DIR/aggregator/index.sqlite}" \
