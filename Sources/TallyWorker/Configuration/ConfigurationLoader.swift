@@ -1,25 +1,18 @@
 import Configuration
-import SystemPackage
+
 import TallyCore
 
 /// Fills a ``WorkerConfiguration`` from `Config/worker.json` (or the file in
 /// `TALLY_CONFIG_FILE`) overridden by `TALLY_*` environment variables: key
 /// `redis.port` is `TALLY_REDIS_PORT`. The one place configuration is read.
 public enum ConfigurationLoader {
-    public struct Failure: Error, CustomStringConvertible {
-        public let key: String
-        public let problem: String
-        public var description: String { "configuration key \(key): \(problem)" }
-    }
+    public typealias Failure = ConfigurationFailure
 
     public static func worker(
         file: String? = nil, environment: [String: String]
     ) async throws -> WorkerConfiguration {
-        let path = file ?? environment["TALLY_CONFIG_FILE"] ?? "Config/worker.json"
-        let reader = ConfigReader(providers: [
-            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "tally"),
-            try await FileProvider<JSONSnapshot>(filePath: FilePath(path), allowMissing: file == nil),
-        ])
+        let reader = try await ConfigurationSource.reader(
+            file: file, fileVariable: "TALLY_CONFIG_FILE", defaultPath: "Config/worker.json", environment: environment)
         return try worker(from: reader)
     }
 
@@ -28,7 +21,7 @@ public enum ConfigurationLoader {
         let defaults = settings
 
         settings.broker.host = config.string(forKey: "amqp.host", default: defaults.broker.host)
-        settings.broker.port = config.int(forKey: "amqp.port", default: defaults.broker.port)
+        settings.broker.port = try config.port("amqp.port", default: defaults.broker.port)
         settings.broker.user = config.string(forKey: "amqp.user", default: defaults.broker.user)
         settings.broker.password = config.string(forKey: "amqp.password", isSecret: true, default: defaults.broker.password)
         settings.broker.virtualHost = config.string(forKey: "amqp.vhost", default: defaults.broker.virtualHost)
@@ -40,24 +33,22 @@ public enum ConfigurationLoader {
         settings.topology.notificationsExchange = config.string(
             forKey: "topology.notifications", default: defaults.topology.notificationsExchange)
         settings.topology.alertsExchange = config.string(forKey: "topology.alerts", default: defaults.topology.alertsExchange)
-        settings.topology.deliveryLimit = try positive(config, "topology.deliveryLimit", defaults.topology.deliveryLimit)
+        settings.topology.deliveryLimit = try config.positive("topology.deliveryLimit", default: defaults.topology.deliveryLimit)
 
         settings.redis.host = config.string(forKey: "redis.host", default: defaults.redis.host)
-        settings.redis.port = config.int(forKey: "redis.port", default: defaults.redis.port)
+        settings.redis.port = try config.port("redis.port", default: defaults.redis.port)
         settings.redis.password = config.string(forKey: "redis.password", isSecret: true)
-        settings.redis.commandTimeoutMilliseconds = try positive(
-            config, "redis.commandTimeoutMs", defaults.redis.commandTimeoutMilliseconds)
+        settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)
         settings.keyPrefix = config.string(forKey: "redis.keyPrefix", default: defaults.keyPrefix)
 
-        settings.batch.maxSize = try positive(config, "batch.maxSize", defaults.batch.maxSize)
-        settings.batch.maxWaitMilliseconds = try nonNegative(config, "batch.maxWaitMs", defaults.batch.maxWaitMilliseconds)
-        settings.batch.prefetch = try positive(config, "batch.prefetch", defaults.batch.prefetch)
+        settings.batch.maxSize = try config.positive("batch.maxSize", default: defaults.batch.maxSize)
+        settings.batch.maxWaitMilliseconds = try config.nonNegative("batch.maxWaitMs", default: defaults.batch.maxWaitMilliseconds)
+        settings.batch.prefetch = try config.positive("batch.prefetch", default: defaults.batch.prefetch)
         if settings.batch.prefetch > 65_535 { throw Failure(key: "batch.prefetch", problem: "must be at most 65535") }
-        settings.batch.confirmTimeoutMilliseconds = try positive(
-            config, "batch.confirmTimeoutMs", defaults.batch.confirmTimeoutMilliseconds)
+        settings.batch.confirmTimeoutMilliseconds = try config.positive("batch.confirmTimeoutMs", default: defaults.batch.confirmTimeoutMilliseconds)
 
-        settings.dedup.bucketSeconds = try positive(config, "dedup.bucketSeconds", defaults.dedup.bucketSeconds)
-        settings.dedup.buckets = try positive(config, "dedup.buckets", defaults.dedup.buckets)
+        settings.dedup.bucketSeconds = try config.positive("dedup.bucketSeconds", default: defaults.dedup.bucketSeconds)
+        settings.dedup.buckets = try config.positive("dedup.buckets", default: defaults.dedup.buckets)
         if settings.dedup.buckets < 2 {
             throw Failure(key: "dedup.buckets", problem: "must be at least 2, or a record applied just before a bucket ends is forgotten at once")
         }
@@ -74,23 +65,11 @@ public enum ConfigurationLoader {
             throw Failure(key: "alerts.unitThresholds", problem: error.detail)
         }
 
-        settings.limits.maxBodyBytes = try positive(config, "limits.maxBodyBytes", defaults.limits.maxBodyBytes)
-        settings.limits.maxFieldBytes = try positive(config, "limits.maxFieldBytes", defaults.limits.maxFieldBytes)
+        settings.limits.maxBodyBytes = try config.positive("limits.maxBodyBytes", default: defaults.limits.maxBodyBytes)
+        settings.limits.maxFieldBytes = try config.positive("limits.maxFieldBytes", default: defaults.limits.maxFieldBytes)
 
-        settings.backoff.initialMilliseconds = try positive(config, "backoff.initialMs", defaults.backoff.initialMilliseconds)
-        settings.backoff.maximumMilliseconds = try positive(config, "backoff.maxMs", defaults.backoff.maximumMilliseconds)
+        settings.backoff.initialMilliseconds = try config.positive("backoff.initialMs", default: defaults.backoff.initialMilliseconds)
+        settings.backoff.maximumMilliseconds = try config.positive("backoff.maxMs", default: defaults.backoff.maximumMilliseconds)
         return settings
-    }
-
-    private static func positive(_ config: ConfigReader, _ key: String, _ fallback: Int) throws -> Int {
-        let value = config.int(forKey: ConfigKey(key), default: fallback)
-        guard value > 0 else { throw Failure(key: key, problem: "must be positive, got \(value)") }
-        return value
-    }
-
-    private static func nonNegative(_ config: ConfigReader, _ key: String, _ fallback: Int) throws -> Int {
-        let value = config.int(forKey: ConfigKey(key), default: fallback)
-        guard value >= 0 else { throw Failure(key: key, problem: "must not be negative, got \(value)") }
-        return value
     }
 }
