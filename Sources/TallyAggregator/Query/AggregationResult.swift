@@ -41,9 +41,7 @@ public struct AggregationResult: Sendable, Equatable {
             out += ",\"count\":\(group.count),\"totals\":["
             for (index, entry) in group.totals.enumerated() {
                 if index > 0 { out += "," }
-                out += "{\"unit\":"
-                JSONWriter.appendQuoted(entry.unit, to: &out)
-                out += ",\"positive\":\"\(entry.positive)\",\"negative\":\"\(entry.negative)\",\"net\":\"\(entry.net)\"}"
+                entry.appendJSON(to: &out)
             }
             out += "]"
             if let records = group.records {

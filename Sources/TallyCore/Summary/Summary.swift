@@ -38,9 +38,7 @@ public struct Summary: Sendable, Equatable {
         var out = "{\"count\":\(count),\"totals\":["
         for (position, entry) in totals.enumerated() {
             if position > 0 { out += "," }
-            out += "{\"unit\":"
-            JSONWriter.appendQuoted(entry.unit, to: &out)
-            out += ",\"positive\":\"\(entry.positive)\",\"negative\":\"\(entry.negative)\",\"net\":\"\(entry.net)\"}"
+            entry.appendJSON(to: &out)
         }
         out += "]}"
         return out

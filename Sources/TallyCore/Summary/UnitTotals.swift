@@ -19,4 +19,12 @@ public struct UnitTotals: Sendable, Equatable {
     public static func == (a: UnitTotals, b: UnitTotals) -> Bool {
         a.unit.utf8.elementsEqual(b.unit.utf8) && a.positive == b.positive && a.negative == b.negative
     }
+
+    /// `{"unit":…,"positive":"…","negative":"…","net":"…"}`: one entry of
+    /// every `totals` array tally writes (notifications, query answers).
+    public func appendJSON(to out: inout String) {
+        out += "{\"unit\":"
+        JSONWriter.appendQuoted(unit, to: &out)
+        out += ",\"positive\":\"\(positive)\",\"negative\":\"\(negative)\",\"net\":\"\(net)\"}"
+    }
 }
