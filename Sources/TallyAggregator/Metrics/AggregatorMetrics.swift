@@ -21,26 +21,33 @@ public final class AggregatorMetrics: Sendable {
     let totalsLatency: DurationHistogram
 
     public init() {
-        ingestedRecords = registry.makeCounter(
-            name: "tally_aggregator_ingested_records_total", help: "Records newly inserted into the index.")
-        readEntries = registry.makeCounter(
-            name: "tally_aggregator_log_entries_read_total", help: "Log stream entries read, re-reads included.")
-        unreadableEntries = registry.makeCounter(
-            name: "tally_aggregator_log_entries_unreadable_total", help: "Log entries without a valid record (skipped).")
-        trimmedEntries = registry.makeCounter(
-            name: "tally_aggregator_log_entries_trimmed_total", help: "Log entries removed by XTRIM.")
-        indexLag = registry.makeGauge(
-            name: "tally_aggregator_index_lag_entries", help: "Log entries not yet committed to the index (-1: unknown).")
+        ingestedRecords = registry.makeCounter(descriptor: Self.named("tally_aggregator_ingested_records", "total",
+                "Records newly inserted into the index."))
+        readEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_read", "total",
+                "Log stream entries read, re-reads included."))
+        unreadableEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_unreadable", "total",
+                "Log entries without a valid record (skipped)."))
+        trimmedEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_trimmed", "total",
+                "Log entries removed by XTRIM."))
+        indexLag = registry.makeGauge(descriptor: Self.named("tally_aggregator_index_lag", "entries",
+                "Log entries not yet committed to the index (-1: unknown)."))
         let buckets: [Duration] = [
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
         ]
         pageLatency = registry.makeDurationHistogram(
-            name: "tally_aggregator_query_duration_seconds", labels: [("kind", "page")], buckets: buckets,
-            help: "Latency of GET /v1/aggregations.")
+            descriptor: Self.named("tally_aggregator_query_duration", "seconds",
+                "Latency of GET /v1/aggregations."),
+            labels: [("kind", "page")], buckets: buckets)
         totalsLatency = registry.makeDurationHistogram(
-            name: "tally_aggregator_query_duration_seconds", labels: [("kind", "totals")], buckets: buckets,
-            help: "Latency of GET /v1/aggregations.")
+            descriptor: Self.named("tally_aggregator_query_duration", "seconds",
+                "Latency of GET /v1/aggregations."),
+            labels: [("kind", "totals")], buckets: buckets)
+    }
+
+    /// Exposed as `<name>_<unit>`, e.g. `tally_aggregator_index_lag_entries`.
+    private static func named(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: unit, helpText: help)
     }
 
     /// The text exposition format.
