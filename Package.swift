@@ -61,7 +61,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Pause points for the fault tests (FaultHooks); never in release builds.
+            swiftSettings: [.define("TALLY_FAULT_HOOKS", .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "TallyWorkerCommand",

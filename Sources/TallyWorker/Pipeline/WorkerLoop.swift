@@ -30,6 +30,7 @@ final class WorkerLoop {
     /// The batch whose outputs are published and whose confirms are awaited.
     private var published: BatchLedger?
     private(set) var statistics = WorkerStatistics()
+    private var faultHooks = FaultHooks()
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -139,8 +140,10 @@ final class WorkerLoop {
             try session.store.sendForget(forgetting)
         }
         let results = prepared.isEmpty ? [] : try statistics.time(.apply) { try session.store.receiveApplied(count: prepared.count) }
+        if !prepared.isEmpty { faultHooks.reached(.afterApply, logger: logger) }
         if let finishing {
             try statistics.time(.forget) { try session.store.receiveForgotten(count: forgetting.count) }
+            faultHooks.reached(.afterConfirm, logger: logger)
             try acknowledge(finishing, on: session)
             published = nil
         }
