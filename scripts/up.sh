@@ -65,6 +65,8 @@ start_redis() {
         die "port $TALLY_REDIS_PORT is already in use by a process up.sh did not start (set TALLY_REDIS_PORT, or stop it)"
     fi
 
+    # DEBUG is allowed from local connections so the fault tests can make
+    # Redis slow on purpose (DEBUG SLEEP); it listens on loopback only anyway.
     log "redis: starting on 127.0.0.1:$TALLY_REDIS_PORT (dir $REDIS_DIR, AOF appendfsync always)"
     t0=$(now_ns)
     spawn "$REDIS_LOG" redis-server \
@@ -76,6 +78,7 @@ start_redis() {
         --appendonly yes \
         --appendfsync always \
         --save "" \
+        --enable-debug-command local \
         --pidfile "$REDIS_PIDFILE" \
         --logfile "$REDIS_LOG"
     pid=$SPAWNED_PID

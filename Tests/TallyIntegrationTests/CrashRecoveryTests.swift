@@ -68,6 +68,8 @@ struct CrashRecoveryTests {
         #expect(try worker.waitForExit() == 0)
         #expect(worker.log.contains("stopped consuming"), "the worker noticed Redis was gone")
         #expect(worker.log.contains("reconnected"), "and resumed on its own")
+        let outcome = try FaultReport.count(environment, oracle: oracle, notifications: notifications.messages)
+        FaultReport.record("Redis SIGKILL and restart (AOF always)", records: records.count, faults: 1, outcome)
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
         try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)
     }
@@ -96,6 +98,8 @@ struct CrashRecoveryTests {
         #expect(try worker.waitForExit() == 0)
         #expect(worker.log.contains("stopped consuming"), "the worker noticed the broker was gone")
         #expect(worker.log.contains("reconnected"), "and resumed on its own")
+        let outcome = try FaultReport.count(environment, oracle: oracle, notifications: notifications.messages)
+        FaultReport.record("RabbitMQ stopped and restarted", records: records.count, faults: 1, outcome)
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
         try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)
     }
@@ -120,6 +124,8 @@ struct CrashRecoveryTests {
 
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
+        let outcome = try FaultReport.count(environment, oracle: oracle, notifications: notifications.messages)
+        FaultReport.record("Function library deleted under a running worker", records: records.count, faults: 1, outcome)
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
         try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)
     }

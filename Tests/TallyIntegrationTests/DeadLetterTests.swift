@@ -41,6 +41,9 @@ struct DeadLetterTests {
         // key it will write before writing any.
         let poisonReference = environment.layout.referenceSummary("poisoned", reference: "inv-1")
         #expect(try redis.command(RedisCommand("EXISTS", poisonReference)) == .integer(0), "half-applied poison record")
+        let outcome = try FaultReport.count(environment, oracle: try Oracle(healthy), notifications: notifications.messages)
+        FaultReport.record("poison record (dead-lettered after the delivery limit)", records: stream.count, faults: 1, outcome)
+        #expect(outcome.lost == 0 && outcome.doubled == 0)
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: try Oracle(healthy))
         try FleetChecks.effectsExactlyOnce(environment, oracle: try Oracle(healthy))
     }

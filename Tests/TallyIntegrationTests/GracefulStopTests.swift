@@ -33,6 +33,9 @@ struct GracefulStopTests {
         try notifications.collect(atLeast: records.count)
         finisher.signal(SIGTERM)
         #expect(try finisher.waitForExit() == 0)
+        let outcome = try FaultReport.count(environment, oracle: oracle, notifications: notifications.messages)
+        FaultReport.record("SIGTERM under load (batch in flight completed)", records: records.count, faults: 1, outcome)
+        #expect(notifications.messages.count == records.count, "nothing re-published: no redelivery was needed")
         try FleetChecks.notificationsConsistent(notifications.messages, oracle: oracle)
         try FleetChecks.effectsExactlyOnce(environment, oracle: oracle)
     }

@@ -26,6 +26,12 @@ struct LocalServers {
         try run(control, ["start_app"])
     }
 
+    /// The broker closes every client connection (the node stays up).
+    func closeAllBrokerConnections() throws {
+        let control = environment.repository.appendingPathComponent("scripts/rabbitmqctl.sh").path
+        try run(control, ["close_all_connections", "tally fault test"])
+    }
+
     /// posix_spawn + waitpid rather than Foundation's `Process`, whose
     /// `waitUntilExit` never returns when the script leaves a daemon (Redis)
     /// holding a descriptor Foundation watches for the child's exit.

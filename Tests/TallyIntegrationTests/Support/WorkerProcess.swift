@@ -5,7 +5,7 @@ final class WorkerProcess {
     private let process = Process()
     let logFile: URL
 
-    init(_ environment: TestEnvironment, name: String = "worker") throws {
+    init(_ environment: TestEnvironment, name: String = "worker", extraEnvironment: [String: String] = [:]) throws {
         let logs = environment.stateDirectory.appendingPathComponent("test-logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         logFile = logs.appendingPathComponent("\(environment.runId)-\(name)-\(UInt16.random(in: 0...9999)).log")
@@ -13,7 +13,7 @@ final class WorkerProcess {
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = environment.binaries.appendingPathComponent("tally-worker")
         process.currentDirectoryURL = environment.repository
-        process.environment = environment.workerEnvironment
+        process.environment = environment.workerEnvironment.merging(extraEnvironment) { _, extra in extra }
         process.arguments = ["--log-level", "info"]
         process.standardOutput = log
         process.standardError = log
@@ -42,6 +42,9 @@ final class WorkerProcess {
     func waitUntilConsuming(timeout: Duration = .seconds(30)) throws {
         try waitUntil("worker \(pid) to start consuming", timeout: timeout) { log.contains("consuming") }
     }
+
+    /// How often the worker has paused at a fault hook so far.
+    var pauses: Int { log.components(separatedBy: "fault hook: paused").count - 1 }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

@@ -1,0 +1,55 @@
+import Foundation
+import TallyRedis
+import TallyCore
+
+/// The fault suite's scale and its report: every scenario ends with one
+/// line — scenario, records, faults injected, lost, doubled — printed and
+/// appended to `$TALLY_STATE_DIR/fault-report.tsv`, which `make chaos` turns
+/// into the table of RELIABILITY.md. It passes only at zero lost, zero doubled.
+enum FaultReport {
+    /// `TALLY_CHAOS_SCALE`: 1 in `make test` (short, fits CI), 10 in `make chaos`.
+    static var scale: Int { max(1, Int(ProcessInfo.processInfo.environment["TALLY_CHAOS_SCALE"] ?? "") ?? 1) }
+
+    struct Outcome: CustomStringConvertible {
+        let lost: Int
+        let doubled: Int
+        var description: String { "lost \(lost), doubled \(doubled)" }
+    }
+
+    /// Effects in the log against the oracle: a valid record never applied is
+    /// lost, one applied more than once is doubled; a record without a
+    /// notification identity is lost too.
+    static func count(_ environment: TestEnvironment, oracle: Oracle, notifications: [OutputTap.Message]) throws -> Outcome {
+        let redis = try environment.redis()
+        var applied: [String: Int] = [:]
+        var cursor = "-"
+        while true {
+            let page = try redis.command(RedisCommand("XRANGE", environment.layout.log, cursor, "+", "COUNT", "10000")).elements ?? []
+            for entry in page {
+                guard let fields = entry.elements?.last?.elements, fields.count == 2, let json = fields[1].text,
+                    case .success(let record) = RecordValidator().validate(Array(json.utf8))
+                else { continue }
+                applied[record.recordId, default: 0] += 1
+            }
+            guard page.count == 10_000, let last = page.last?.elements?.first?.text else { break }
+            cursor = "(" + last
+        }
+        let notified = Set(notifications.compactMap(\.messageId))
+        let lost = oracle.records.keys.filter { applied[$0] == nil || !notified.contains($0) }.count
+        let doubled = applied.values.filter { $0 > 1 }.count
+        return Outcome(lost: lost, doubled: doubled)
+    }
+
+    static func record(_ scenario: String, records: Int, faults: Int, _ outcome: Outcome) {
+        let line = "\(scenario)\t\(records)\t\(faults)\t\(outcome.lost)\t\(outcome.doubled)"
+        print("fault scenario | \(scenario) | records \(records) | faults \(faults) | \(outcome)")
+        let state = ProcessInfo.processInfo.environment["TALLY_STATE_DIR"] ?? ".state"
+        let path = state + "/fault-report.tsv"
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        if let handle = FileHandle(forWritingAtPath: path) {
+            handle.seekToEndOfFile()
+            handle.write(Data((line + "\n").utf8))
+            try? handle.close()
+        }
+    }
+}
