@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test up down status deps build build-release bench bench-aggregator clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-aggregator clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -12,6 +12,7 @@ help:
 	@echo "make down     stop exactly what make up started"
 	@echo "make status   what runs"
 	@echo "make bench    end-to-end throughput of one release-built worker"
+	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 
 run: up
@@ -19,6 +20,12 @@ run: up
 
 test:
 	scripts/test.sh
+
+chaos:
+	scripts/chaos.sh
+
+fuzz:
+	scripts/fuzz.sh $(or $(SECONDS),60)
 
 deps:
 	scripts/install-deps.sh
