@@ -4,8 +4,11 @@ import Foundation
 final class WorkerProcess {
     private let process = Process()
     let logFile: URL
+    /// Its `/health`, `/ready`, `/metrics` port: a free one, so workers
+    /// started side by side never clash.
+    let metricsPort: Int
 
-    init(_ environment: TestEnvironment, name: String = "worker") throws {
+    init(_ environment: TestEnvironment, name: String = "worker", extra: [String: String] = [:]) throws {
         let logs = environment.stateDirectory.appendingPathComponent("test-logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         logFile = logs.appendingPathComponent("\(environment.runId)-\(name)-\(UInt16.random(in: 0...9999)).log")
@@ -13,7 +16,11 @@ final class WorkerProcess {
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = environment.binaries.appendingPathComponent("tally-worker")
         process.currentDirectoryURL = environment.repository
-        process.environment = environment.workerEnvironment
+        metricsPort = try AggregatorProcess.freePort()
+        var variables = environment.workerEnvironment
+        variables["TALLY_METRICS_PORT"] = "\(metricsPort)"
+        variables.merge(extra) { _, new in new }
+        process.environment = variables
         process.arguments = ["--log-level", "info"]
         process.standardOutput = log
         process.standardError = log
@@ -41,6 +48,11 @@ final class WorkerProcess {
     /// and connections are then in place).
     func waitUntilConsuming(timeout: Duration = .seconds(30)) throws {
         try waitUntil("worker \(pid) to start consuming", timeout: timeout) { log.contains("consuming") }
+    }
+
+    /// A blocking GET on its HTTP listener.
+    func get(_ path: String) throws -> AggregatorProcess.HTTPResult {
+        try AggregatorProcess.get(port: metricsPort, path)
     }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
