@@ -61,6 +61,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The /health, /ready, /metrics listener (Observability/).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // Pause points for the fault tests (FaultHooks); never in release builds.
             swiftSettings: [.define("TALLY_FAULT_HOOKS", .when(configuration: .debug))]
@@ -99,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "TallyAggregatorCommand",
             dependencies: [
-                "TallyAggregator",
+                "TallyAggregator", "TallyWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

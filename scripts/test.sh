@@ -22,6 +22,9 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "dependencies"
 "$here/install-deps.sh"
 
+step "deploy/ files, offline (Kubernetes schemas, CRD subsets, Compose spec, metric names)"
+"$here/validate-deploy.sh"
+
 step "build (debug, with tests)"
 cd "$repo"
 swift build --build-tests

@@ -300,8 +300,9 @@ start_workers() {
     for ((n = 1; n <= WORKERS; n++)); do
         pidfile="$WORKERS_DIR/worker-$n.pid"
         logfile="$LOG_DIR/worker-$n.log"
+        # Worker n serves /metrics, /health, /ready on TALLY_METRICS_PORT_BASE + n - 1.
         start_proc "worker-$n" "$pidfile" "$logfile" tally-worker \
-            env TALLY_WORKER_INDEX="$n" "$bin"
+            env TALLY_WORKER_INDEX="$n" TALLY_METRICS_PORT="$((${TALLY_METRICS_PORT_BASE:-9100} + n - 1))" "$bin"
         remember_started "worker-$n" "$logfile"
     done
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TallyAggregator
+import TallyWorker
 
 /// `tally-aggregator`: tails the log into its index and serves the query
 /// API. Wiring only; everything lives in TallyAggregator.
@@ -23,13 +24,16 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
+    var logFormat: String?
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        guard let format = LogFormat(rawValue: logFormat ?? ProcessInfo.processInfo.environment["TALLY_LOG_FORMAT"] ?? "text") else {
+            FileHandle.standardError.write(Data("invalid configuration: the log format must be text or json\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
         }
+        format.bootstrap(level: level)
         var logger = Logger(label: "tally.aggregator")
         logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
 

@@ -11,7 +11,7 @@ struct TallyCommand: AsyncParsableCommand {
         abstract: "Operate a tally fleet: topology, publishing, dead letters, summaries.",
         discussion: "Connection settings are the worker's: Config/worker.json overridden by TALLY_* variables.",
         subcommands: [
-            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self,
+            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
         ])
 }
 
@@ -19,6 +19,10 @@ struct TallyCommand: AsyncParsableCommand {
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file (JSON); default Config/worker.json if present.")
     var config: String?
+
+    func loadStrictly() async throws -> WorkerConfiguration {
+        try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+    }
 
     func load() async throws -> WorkerConfiguration {
         do {

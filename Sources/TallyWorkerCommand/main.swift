@@ -24,37 +24,47 @@ struct TallyWorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
+    var logFormat: LogFormat?
+
     func run() async throws {
         // First, before anything slow: a SIGTERM during start-up must still
         // mean "stop cleanly", not the default of dying with status 143.
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let environment = ProcessInfo.processInfo.environment
+        guard let format = logFormat ?? LogFormat(rawValue: environment["TALLY_LOG_FORMAT"] ?? "text") else {
+            FileHandle.standardError.write(Data("invalid configuration: TALLY_LOG_FORMAT must be text or json\n".utf8))
+            throw ExitCode(78)
         }
+        format.bootstrap(level: logLevel)
         var logger = Logger(label: "tally.worker")
         logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
 
         let settings: WorkerConfiguration
         do {
-            settings = try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+            settings = try await ConfigurationLoader.worker(file: config, environment: environment)
         } catch {
             logger.critical("invalid configuration: \(error)")
             throw ExitCode(78)  // EX_CONFIG
         }
         TerminationSignals.logger = logger
 
+        let metrics = WorkerMetrics()
+        let readiness = WorkerReadiness()
+        let http = WorkerHTTPServer.make(settings: settings.metrics, metrics: metrics, readiness: readiness, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
+                // Services stop in reverse order: the loop finishes its batch
+                // first, while /metrics and /ready still answer.
                 // The loop also returns on its own when a signal came before
                 // ServiceGroup listened: that is a clean stop, not a failure.
                 services: [
+                    .init(service: http),
                     .init(
-                        service: WorkerService(configuration: settings, logger: logger, stop: stop),
-                        successTerminationBehavior: .gracefullyShutdownGroup)
+                        service: WorkerService(
+                            configuration: settings, logger: logger, stop: stop, metrics: metrics, readiness: readiness),
+                        successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -63,6 +73,7 @@ struct TallyWorkerCommand: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 /// SIGTERM and SIGINT: the first asks for a graceful stop (the batch in
 /// flight is finished and acked), the second exits at once, which is safe:

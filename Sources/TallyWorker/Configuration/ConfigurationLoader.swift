@@ -70,6 +70,12 @@ public enum ConfigurationLoader {
 
         settings.backoff.initialMilliseconds = try config.positive("backoff.initialMs", default: defaults.backoff.initialMilliseconds)
         settings.backoff.maximumMilliseconds = try config.positive("backoff.maxMs", default: defaults.backoff.maximumMilliseconds)
+
+        settings.metrics.host = config.string(forKey: "metrics.host", default: defaults.metrics.host)
+        settings.metrics.port = config.int(forKey: "metrics.port", default: defaults.metrics.port)
+        guard (0...65_535).contains(settings.metrics.port) else {
+            throw Failure(key: "metrics.port", problem: "not a TCP port (0 lets the system choose): \(settings.metrics.port)")
+        }
         return settings
     }
 }

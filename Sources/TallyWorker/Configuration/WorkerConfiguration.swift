@@ -16,6 +16,8 @@ public struct WorkerConfiguration: Sendable {
     public var alerts = AlertPolicy()
     public var limits = RecordLimits()
     public var backoff = BackoffPolicy()
+    /// The `/health`, `/ready`, `/metrics` listener (keys `metrics.host`, `metrics.port`).
+    public var metrics = HTTPListenerSettings()
 
     public init() {}
 }
@@ -48,6 +50,17 @@ public struct BatchSettings: Sendable, Equatable {
 public struct DedupSettings: Sendable, Equatable {
     public var bucketSeconds = 86_400
     public var buckets = 8
+
+    public init() {}
+}
+
+/// Where a process serves `/health`, `/ready` and `/metrics`. Loopback by
+/// default; a container sets the host to `0.0.0.0`.
+public struct HTTPListenerSettings: Sendable, Equatable {
+    public var host = "127.0.0.1"
+    /// 9100 for the worker (the aggregator's API has 8080); `make up` gives
+    /// worker n the port 9100 + n - 1. 0 lets the system choose (logged).
+    public var port = 9_100
 
     public init() {}
 }

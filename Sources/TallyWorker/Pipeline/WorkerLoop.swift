@@ -31,6 +31,12 @@ final class WorkerLoop {
     private var published: BatchLedger?
     private(set) var statistics = WorkerStatistics()
     private var faultHooks = FaultHooks()
+    private let metrics: WorkerMetrics
+    private let readiness: WorkerReadiness
+    /// Deliveries received and not yet acked or requeued (the in-flight gauge).
+    private var unacked = 0
+    /// Numbers the batches of this process, for the logs.
+    private var batchNumber = 0
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -40,10 +46,16 @@ final class WorkerLoop {
         var confirms = ConfirmTracker()
     }
 
-    init(configuration: WorkerConfiguration, logger: Logger, stop: StopSignal) {
+    init(
+        configuration: WorkerConfiguration, logger: Logger, stop: StopSignal,
+        metrics: WorkerMetrics = WorkerMetrics(), readiness: WorkerReadiness = WorkerReadiness()
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.stop = stop
+        self.metrics = metrics
+        self.readiness = readiness
+        self.statistics.metrics = metrics
         self.validator = RecordValidator(limits: configuration.limits)
         self.layout = RedisKeyLayout(prefix: configuration.keyPrefix)
     }
@@ -55,12 +67,16 @@ final class WorkerLoop {
             do {
                 if session == nil {
                     session = try connect()
-                    if failures > 0 { logger.info("reconnected; consuming again", metadata: ["after-failures": "\(failures)"]) }
+                    if failures > 0 {
+                        metrics.reconnects.increment()
+                        logger.info("reconnected; consuming again", metadata: ["after-failures": "\(failures)"])
+                    }
                     failures = 0
                 }
                 try runBatch()
             } catch {
                 failures += 1
+                metrics.failures.increment()
                 let delay = configuration.backoff.delayMilliseconds(afterFailures: failures)
                 logger.warning(
                     "stopped consuming: \(error); retrying",
@@ -81,12 +97,14 @@ final class WorkerLoop {
     private func connect() throws -> Session {
         let redis = try RedisConnection(configuration.redis)
         let store = try RecordStore(connection: redis, layout: layout, dedup: configuration.dedup)
+        markConnections(redis: true)
         let publisher = try AMQPConnection(configuration.broker)
         try configuration.topology.declare(on: publisher)
         try publisher.enableConfirms()
         let consumer = try AMQPConnection(configuration.broker)
         try consumer.setPrefetch(configuration.batch.prefetch)
         try consumer.consume(configuration.topology.workQueue)
+        markConnections(broker: true)
         logger.info(
             "consuming",
             metadata: [
@@ -96,8 +114,17 @@ final class WorkerLoop {
         return Session(consumer: consumer, publisher: publisher, store: store)
     }
 
+    /// Readiness follows the connections: both up is ready, either lost is not.
+    private func markConnections(broker: Bool? = nil, redis: Bool? = nil) {
+        readiness.set(broker: broker, redis: redis)
+        metrics.ready.set(readiness.isReady ? 1 : 0)
+    }
+
     private func disconnect() {
+        markConnections(broker: false, redis: false)
         published = nil  // unacked: the broker redelivers it
+        unacked = 0
+        metrics.inFlight.set(0)
         session?.consumer.close()
         session?.publisher.close()
         session = nil
@@ -114,6 +141,12 @@ final class WorkerLoop {
             try gather(from: session.consumer, firstWaitMilliseconds: published == nil ? 200 : 0)
         }
         if deliveries.isEmpty && published == nil { return }
+        if !deliveries.isEmpty {
+            metrics.consumed.increment(by: Int64(deliveries.count))
+            metrics.batchSize.record(deliveries.count)
+            unacked += deliveries.count
+            metrics.inFlight.set(unacked)
+        }
 
         var prepared: [PreparedRecord] = []
         var preparedIndex: [Int] = []
@@ -184,6 +217,8 @@ final class WorkerLoop {
             if let tag = ledger.ackTag { try session.consumer.ack(tag, multiple: true) }
         }
         statistics.count(ledger)
+        unacked = max(0, unacked - ledger.count)
+        metrics.inFlight.set(unacked)
         logBatch(ledger)
     }
 
@@ -244,17 +279,30 @@ final class WorkerLoop {
     }
 
     private func logBatch(_ ledger: BatchLedger) {
+        batchNumber += 1
+        let batch: Logger.MetadataValue = "\(batchNumber)"
         for entry in ledger.entries {
             switch entry.outcome {
             case .deadLetter(let rejection):
-                logger.notice("dead-lettered", metadata: ["reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.description)"])
+                var metadata: Logger.Metadata = [
+                    "batch": batch, "delivery-tag": "\(entry.deliveryTag)",
+                    "reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.description)",
+                ]
+                if let field = rejection.field { metadata["field"] = "\(field)" }
+                logger.notice("dead-lettered", metadata: metadata)
             case .requeue(let reason):
-                logger.error("requeued after a Redis error", metadata: ["error": "\(reason)", "delivery-tag": "\(entry.deliveryTag)"])
-            default:
-                break
+                logger.error(
+                    "requeued after a Redis error",
+                    metadata: ["batch": batch, "error": "\(reason)", "delivery-tag": "\(entry.deliveryTag)"])
+            case .publish(let outputs):
+                logger.trace(
+                    "processed",
+                    metadata: ["batch": batch, "record-id": "\(outputs.recordId)", "destination-id": "\(outputs.destinationId)"])
+            case .duplicate:
+                logger.trace("duplicate", metadata: ["batch": batch, "delivery-tag": "\(entry.deliveryTag)"])
             }
         }
-        logger.debug("batch done", metadata: ["size": "\(ledger.count)"])
+        logger.debug("batch done", metadata: ["batch": batch, "size": "\(ledger.count)"])
     }
 
     /// Sleeps in short steps so a stop request is noticed quickly.

@@ -9,24 +9,35 @@ public struct WorkerService: Service {
     private let configuration: WorkerConfiguration
     private let logger: Logger
     private let stop: StopSignal
+    private let metrics: WorkerMetrics
+    private let readiness: WorkerReadiness
 
-    /// - Parameter stop: shared with whoever else may ask for a stop, such as
-    ///   a signal handler installed before this service starts.
-    public init(configuration: WorkerConfiguration, logger: Logger, stop: StopSignal = StopSignal()) {
+    /// - Parameters:
+    ///   - stop: shared with whoever else may ask for a stop, such as
+    ///     a signal handler installed before this service starts.
+    ///   - metrics, readiness: what the loop reports, for the HTTP listener.
+    public init(
+        configuration: WorkerConfiguration, logger: Logger, stop: StopSignal = StopSignal(),
+        metrics: WorkerMetrics = WorkerMetrics(), readiness: WorkerReadiness = WorkerReadiness()
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.stop = stop
+        self.metrics = metrics
+        self.readiness = readiness
     }
 
     public func run() async throws {
         let stop = self.stop
         let configuration = self.configuration
         let logger = self.logger
+        let metrics = self.metrics
+        let readiness = self.readiness
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     let thread = Thread {
-                        WorkerLoop(configuration: configuration, logger: logger, stop: stop).run()
+                        WorkerLoop(configuration: configuration, logger: logger, stop: stop, metrics: metrics, readiness: readiness).run()
                         finished.resume()
                     }
                     thread.name = "tally-worker-loop"

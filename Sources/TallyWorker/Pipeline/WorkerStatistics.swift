@@ -1,8 +1,10 @@
 import Logging
 import TallyCore
 
-/// Counts of what a worker did, logged at stop (metrics come with the ops issue).
+/// Counts of what a worker did, logged at stop and fed to the Prometheus
+/// metrics (``WorkerMetrics``) as they happen.
 struct WorkerStatistics {
+    var metrics: WorkerMetrics?
     var processed = 0
     var duplicates = 0
     var deadLettered = 0
@@ -17,7 +19,11 @@ struct WorkerStatistics {
 
     mutating func time<T>(_ stage: Stage, _ work: () throws -> T) rethrows -> T {
         let start = ContinuousClock.now
-        defer { stageTime[stage, default: .zero] += ContinuousClock.now - start }
+        defer {
+            let elapsed = ContinuousClock.now - start
+            stageTime[stage, default: .zero] += elapsed
+            metrics?.recordStage(stage, elapsed)
+        }
         return try work()
     }
 
@@ -25,10 +31,19 @@ struct WorkerStatistics {
         batches += 1
         for entry in ledger.entries {
             switch entry.outcome {
-            case .publish: processed += 1
-            case .duplicate: duplicates += 1
-            case .deadLetter: deadLettered += 1
-            case .requeue: requeued += 1
+            case .publish(let outputs):
+                processed += 1
+                metrics?.processed.increment()
+                if outputs.alert != nil { metrics?.alerts.increment() }
+            case .duplicate:
+                duplicates += 1
+                metrics?.duplicates.increment()
+            case .deadLetter(let rejection):
+                deadLettered += 1
+                metrics?.deadLettered(rejection.reason)
+            case .requeue:
+                requeued += 1
+                metrics?.requeued.increment()
             }
         }
     }

@@ -81,6 +81,11 @@ final class AggregatorProcess {
 
     /// A blocking GET (tests are synchronous); `pathAndQuery` is sent as given.
     func get(_ pathAndQuery: String) throws -> HTTPResult {
+        try Self.get(port: port, pathAndQuery)
+    }
+
+    /// A blocking GET on any loopback port (the workers' listeners too).
+    static func get(port: Int, _ pathAndQuery: String) throws -> HTTPResult {
         let url = URL(string: "http://127.0.0.1:\(port)\(pathAndQuery)")!
         let box = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
@@ -126,7 +131,7 @@ final class AggregatorProcess {
         var result: Result<HTTPResult, any Error>?
     }
 
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         defer { close(fd) }

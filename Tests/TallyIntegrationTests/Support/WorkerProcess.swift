@@ -4,6 +4,9 @@ import Foundation
 final class WorkerProcess {
     private let process = Process()
     let logFile: URL
+    /// Its `/health`, `/ready`, `/metrics` port: a free one, so workers
+    /// started side by side never clash.
+    let metricsPort: Int
 
     init(_ environment: TestEnvironment, name: String = "worker", extraEnvironment: [String: String] = [:]) throws {
         let logs = environment.stateDirectory.appendingPathComponent("test-logs")
@@ -13,7 +16,11 @@ final class WorkerProcess {
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = environment.binaries.appendingPathComponent("tally-worker")
         process.currentDirectoryURL = environment.repository
-        process.environment = environment.workerEnvironment.merging(extraEnvironment) { _, extra in extra }
+        metricsPort = try AggregatorProcess.freePort()
+        var variables = environment.workerEnvironment
+        variables["TALLY_METRICS_PORT"] = "\(metricsPort)"
+        variables.merge(extraEnvironment) { _, new in new }
+        process.environment = variables
         process.arguments = ["--log-level", "info"]
         process.standardOutput = log
         process.standardError = log
@@ -45,6 +52,11 @@ final class WorkerProcess {
 
     /// How often the worker has paused at a fault hook so far.
     var pauses: Int { log.components(separatedBy: "fault hook: paused").count - 1 }
+
+    /// A blocking GET on its HTTP listener.
+    func get(_ path: String) throws -> AggregatorProcess.HTTPResult {
+        try AggregatorProcess.get(port: metricsPort, path)
+    }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
