@@ -7,11 +7,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
 cd "$repo"
 
-export TALLY_STATE_DIR="${TALLY_BENCH_STATE_DIR:-$repo/.state/bench}"
-export TALLY_REDIS_PORT="${TALLY_BENCH_REDIS_PORT:-16380}"
-export TALLY_AMQP_PORT="${TALLY_BENCH_AMQP_PORT:-15674}"
-export TALLY_RABBITMQ_DIST_PORT="${TALLY_BENCH_DIST_PORT:-25674}"
-export TALLY_RABBITMQ_NODENAME="${TALLY_BENCH_NODENAME:-tally-bench@localhost}"
+# shellcheck source=scripts/private-servers.sh
+source "$here/private-servers.sh"
+private_servers bench 16380 15674 25674
 export TALLY_BIN="$repo/.build/release"
 RECORDS="${RECORDS:-50000}"
 BENCH_WORKERS="${BENCH_WORKERS:-1}"

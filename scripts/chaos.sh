@@ -9,11 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
 
-export TALLY_STATE_DIR="${TALLY_CHAOS_STATE_DIR:-$repo/.state/chaos}"
-export TALLY_REDIS_PORT="${TALLY_CHAOS_REDIS_PORT:-16381}"
-export TALLY_AMQP_PORT="${TALLY_CHAOS_AMQP_PORT:-15675}"
-export TALLY_RABBITMQ_DIST_PORT="${TALLY_CHAOS_DIST_PORT:-25675}"
-export TALLY_RABBITMQ_NODENAME="${TALLY_CHAOS_NODENAME:-tally-chaos@localhost}"
+# shellcheck source=scripts/private-servers.sh
+source "$here/private-servers.sh"
+private_servers chaos 16381 15675 25675
 export TALLY_BIN="$repo/.build/debug"  # debug builds carry the fault hooks
 export TALLY_CHAOS_SCALE="${TALLY_CHAOS_SCALE:-10}"
 export WORKERS=0

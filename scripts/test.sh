@@ -9,11 +9,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
 
-export TALLY_STATE_DIR="${TALLY_TEST_STATE_DIR:-$repo/.state/test}"
-export TALLY_REDIS_PORT="${TALLY_TEST_REDIS_PORT:-16379}"
-export TALLY_AMQP_PORT="${TALLY_TEST_AMQP_PORT:-15673}"
-export TALLY_RABBITMQ_DIST_PORT="${TALLY_TEST_DIST_PORT:-25673}"
-export TALLY_RABBITMQ_NODENAME="${TALLY_TEST_NODENAME:-tally-test@localhost}"
+# shellcheck source=scripts/private-servers.sh
+source "$here/private-servers.sh"
+private_servers test 16379 15673 25673
 export TALLY_BIN="$repo/.build/debug"
 export WORKERS=0
 

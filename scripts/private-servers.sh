@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# Sourced by test.sh, chaos.sh and bench.sh: give the run servers of its own
+# (state dir, ports, Erlang node name), so it never touches a fleet started
+# by `make up` on the same machine, nor another kind of run.
+#
+#   private_servers NAME REDIS_PORT AMQP_PORT DIST_PORT
+#
+# Each setting can be overridden with TALLY_<NAME>_STATE_DIR, _REDIS_PORT,
+# _AMQP_PORT, _DIST_PORT, _NODENAME (e.g. TALLY_TEST_REDIS_PORT=16390).
+private_servers() {
+    local name=$1 upper
+    upper=$(tr '[:lower:]' '[:upper:]' <<<"$name")
+    local state="TALLY_${upper}_STATE_DIR" redis="TALLY_${upper}_REDIS_PORT" amqp="TALLY_${upper}_AMQP_PORT"
+    local dist="TALLY_${upper}_DIST_PORT" node="TALLY_${upper}_NODENAME"
+    export TALLY_STATE_DIR="${!state:-$repo/.state/$name}"
+    export TALLY_REDIS_PORT="${!redis:-$2}"
+    export TALLY_AMQP_PORT="${!amqp:-$3}"
+    export TALLY_RABBITMQ_DIST_PORT="${!dist:-$4}"
+    export TALLY_RABBITMQ_NODENAME="${!node:-tally-$name@localhost}"
+}
