@@ -217,6 +217,10 @@ final class LogIngestor {
     }
 
     private func trim(_ redis: RedisConnection) throws {
+        // Acked entries are committed, but with `synchronous = NORMAL` the
+        // last commits could still roll back with the machine: make them
+        // durable before any of their entries can leave the log.
+        try index.makeDurable()
         var positions: [LogTrimPolicy.GroupPosition] = []
         for info in try ConsumerGroups.read(redis, stream: stream) {
             var oldest: StreamID?
