@@ -75,6 +75,14 @@ public final class RecordIndex: Sendable {
         }
     }
 
+    /// Copies the WAL into the database file (PASSIVE: never waits for a
+    /// reader). Called when ingest catches up: a WAL of up to
+    /// `walAutocheckpointPages` not yet copied back makes readers look
+    /// every page up in it.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+    }
+
     public func recordCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM records") ?? 0 }
     }

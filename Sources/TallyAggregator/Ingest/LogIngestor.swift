@@ -117,6 +117,11 @@ final class LogIngestor {
             if !entries.isEmpty { profile.read += ContinuousClock.now - started }
             try housekeeping(redis, caughtUp: entries.isEmpty)
             if entries.isEmpty {
+                if profile.entries > 0 {
+                    // Caught up after a stretch of ingest: copy the WAL into
+                    // the database file, so queries find every page there.
+                    try index.checkpoint()
+                }
                 profile.caughtUp(logger)
                 if stop.isRequested { return }
                 pendingAfter = nil
