@@ -52,6 +52,41 @@ struct AggregatorIndexTests {
         try waitUntil("nothing pending") { try pending(environment, group: aggregator.group) == 0 }
     }
 
+    /// A crash after the SQLite commit but before the XACK leaves the batch
+    /// pending: staged here by handing the consumer `indexer` every entry
+    /// again behind the stopped aggregator's back. The restart re-reads them
+    /// (pending entries first, in several pipelined batches) and inserts
+    /// nothing twice, then acks them and goes on with new entries.
+    @Test func entriesCommittedButNotAckedAreReadAgainAndInsertNothingTwice() throws {
+        let environment = TestEnvironment("agg-unacked")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        try AggregationOracle.append(Array(all[0..<150]), to: environment)
+        let aggregator = try AggregatorProcess(environment, extra: ["TALLY_STREAM_BATCH_SIZE": "10"])
+        try aggregator.waitUntilCaughtUp(records: 150)
+        #expect(try aggregator.stop() == 0)
+
+        let redis = try environment.redis()
+        let log = environment.layout.log
+        _ = try redis.command(RedisCommand("XGROUP", "SETID", log, aggregator.group, "0"))
+        let redelivered = try redis.command(RedisCommand(
+            "XREADGROUP", "GROUP", aggregator.group, "indexer", "COUNT", "1000", "STREAMS", log, ">"))
+        #expect(redelivered.elements?.first?.elements?.last?.elements?.count == 150)
+        #expect(try pending(environment, group: aggregator.group) == 150)
+
+        try aggregator.start()
+        try waitUntil("the re-read entries to be acked") { try pending(environment, group: aggregator.group) == 0 }
+        let metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_log_entries_read_total 150"), "every pending entry read again")
+        #expect(metrics.contains("tally_aggregator_ingested_records_total 0"), "none of them inserted again")
+        #expect(try totals(aggregator) == (try AggregationOracle(records: Array(all[0..<150])).expected(.init())))
+
+        try AggregationOracle.append(Array(all[150...]), to: environment)
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        #expect(try totals(aggregator) == (try AggregationOracle(records: all).expected(.init())))
+        try waitUntil("nothing pending") { try pending(environment, group: aggregator.group) == 0 }
+    }
+
     @Test func aDeletedIndexIsRebuiltFromTheLog() throws {
         let environment = TestEnvironment("agg-rebuild")
         defer { environment.cleanUp() }

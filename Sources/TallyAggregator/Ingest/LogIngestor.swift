@@ -9,7 +9,9 @@ import TallyRedis
 /// Per batch: XREADGROUP up to `batchSize` entries, validate each record,
 /// INSERT OR IGNORE them all plus the batch's last entry ID in one SQLite
 /// transaction, and only then XACK. A crash anywhere leaves the entries
-/// pending or redelivered, and re-reading them inserts nothing twice.
+/// pending or redelivered, and re-reading them inserts nothing twice. The
+/// XREADGROUP of the next batch is sent before the current batch's
+/// transaction, so Redis works while SQLite commits (see ``consume(_:)``).
 ///
 /// On (re)connect the group is positioned at the index's own committed
 /// entry ID (created there if missing, SETID if present; "0" for an empty
@@ -27,6 +29,7 @@ final class LogIngestor {
     private let validator = RecordValidator()
     private static let consumer = "indexer"
 
+    private var profile = IngestProfile()
     private var lastLagCheck = ContinuousClock.now - .seconds(60)
     private var lastTrim = ContinuousClock.now
 
@@ -79,40 +82,101 @@ final class LogIngestor {
         logger.info("ingest: group \(group) positioned after \(position)", metadata: ["stream": "\(stream)"])
     }
 
+    /// The read of the next batch is pipelined: its XREADGROUP goes out
+    /// before the current batch's SQLite transaction, so Redis finds the
+    /// entries and the socket carries them while SQLite commits; the XACK
+    /// goes out after the commit, on the same connection (which never leaves
+    /// this thread), and both replies are read in order at the top of the
+    /// loop, before anything else is sent.
     private func consume(_ redis: RedisConnection) throws {
-        var readingPending = true
-        while !stop.isRequested {
-            var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(configuration.stream.batchSize)")
-            if !readingPending {
-                command.append("BLOCK")
-                command.append("\(configuration.stream.blockMilliseconds)")
+        // Pending entries first (those after `pendingAfter`, which starts at
+        // 0), then new ones (`>`). Reading the pending entries after the last
+        // one handled rather than from 0 lets that read go out before the
+        // previous batch's XACK.
+        var pendingAfter: String? = "0"
+        var ackInFlight = false
+        try sendRead(redis, after: pendingAfter)
+        while true {
+            var started = ContinuousClock.now
+            let reply = try redis.readReply()
+            if ackInFlight {
+                let acked = try redis.readReply()
+                if let error = acked.errorMessage { throw RedisError(.unexpectedReply, "XACK: \(error)") }
+                ackInFlight = false
             }
-            command.append("STREAMS")
-            command.append(stream)
-            command.append(readingPending ? "0" : ">")
-            let reply = try redis.command(command)
             if let error = reply.errorMessage {
-                if error.hasPrefix("NOGROUP") {
-                    logger.warning("ingest: the consumer group is gone (\(error)); recreating it at the index's position")
-                    try positionGroup(redis)
-                    readingPending = true
-                    continue
-                }
-                throw RedisError(.unexpectedReply, "XREADGROUP: \(error)")
-            }
-            let entries = try LogEntries.parse(reply)
-            if entries.isEmpty {
-                if readingPending { readingPending = false }
-                try housekeeping(redis, caughtUp: true)
+                guard error.hasPrefix("NOGROUP") else { throw RedisError(.unexpectedReply, "XREADGROUP: \(error)") }
+                logger.warning("ingest: the consumer group is gone (\(error)); recreating it at the index's position")
+                if stop.isRequested { return }
+                try positionGroup(redis)
+                pendingAfter = "0"
+                try sendRead(redis, after: pendingAfter)
                 continue
             }
-            try commit(entries, redis)
-            try housekeeping(redis, caughtUp: false)
+            let entries = try LogEntries.parse(reply)
+            if !entries.isEmpty { profile.read += ContinuousClock.now - started }
+            try housekeeping(redis, caughtUp: entries.isEmpty)
+            if entries.isEmpty {
+                if profile.entries > 0 {
+                    // Caught up after a stretch of ingest: copy the WAL into
+                    // the database file, so queries find every page there.
+                    try index.checkpoint()
+                }
+                profile.caughtUp(logger)
+                if stop.isRequested { return }
+                pendingAfter = nil
+                try sendRead(redis, after: pendingAfter)
+                continue
+            }
+            profile.started()
+            started = ContinuousClock.now
+            let records = validated(entries)
+            profile.validate += ContinuousClock.now - started
+            let last = entries[entries.count - 1].id
+            // A stop lets the batch in flight finish (commit and ack) but
+            // asks for no next one.
+            let stopping = stop.isRequested
+            if pendingAfter != nil { pendingAfter = last }
+            if !stopping { try sendRead(redis, after: pendingAfter) }
+            started = ContinuousClock.now
+            let inserted = try index.insert(records, lastStreamID: last)
+            profile.commit += ContinuousClock.now - started
+            // Only now, after the commit: acknowledge.
+            var ack = RedisCommand("XACK", stream, group)
+            for entry in entries { ack.append(entry.id) }
+            try redis.append(ack)
+            try redis.flush()
+            ackInFlight = true
+            metrics.readEntries.increment(by: Int64(entries.count))
+            metrics.ingestedRecords.increment(by: Int64(inserted))
+            profile.batches += 1
+            profile.entries += entries.count
+            if stopping {
+                let acked = try redis.readReply()
+                if let error = acked.errorMessage { throw RedisError(.unexpectedReply, "XACK: \(error)") }
+                return
+            }
         }
     }
 
-    /// Index, commit, then acknowledge: never the other way round.
-    private func commit(_ entries: [LogEntries.Entry], _ redis: RedisConnection) throws {
+    /// Sends (without waiting for the reply) the XREADGROUP of the next
+    /// batch: pending entries after `pendingAfter`, or new ones when nil.
+    private func sendRead(_ redis: RedisConnection, after pendingAfter: String?) throws {
+        var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(configuration.stream.batchSize)")
+        if pendingAfter == nil {
+            command.append("BLOCK")
+            command.append("\(configuration.stream.blockMilliseconds)")
+        }
+        command.append("STREAMS")
+        command.append(stream)
+        command.append(pendingAfter ?? ">")
+        try redis.append(command)
+        try redis.flush()
+    }
+
+    /// The valid records of a batch; an entry without one is counted and
+    /// logged, and skipped.
+    private func validated(_ entries: [LogEntries.Entry]) -> [(record: TallyCore.Record, json: String)] {
         var records: [(record: TallyCore.Record, json: String)] = []
         records.reserveCapacity(entries.count)
         for entry in entries {
@@ -125,13 +189,7 @@ final class LogIngestor {
                 logger.error("ingest: log entry \(entry.id) holds no valid record (\(rejection)); skipped")
             }
         }
-        let inserted = try index.insert(records, lastStreamID: entries[entries.count - 1].id)
-        var ack = RedisCommand("XACK", stream, group)
-        for entry in entries { ack.append(entry.id) }
-        let acked = try redis.command(ack)
-        if let error = acked.errorMessage { throw RedisError(.unexpectedReply, "XACK: \(error)") }
-        metrics.readEntries.increment(by: Int64(entries.count))
-        metrics.ingestedRecords.increment(by: Int64(inserted))
+        return records
     }
 
     /// Measures the lag (at most every 250 ms) and trims the log (every
@@ -164,6 +222,10 @@ final class LogIngestor {
     }
 
     private func trim(_ redis: RedisConnection) throws {
+        // Acked entries are committed, but with `synchronous = NORMAL` the
+        // last commits could still roll back with the machine: make them
+        // durable before any of their entries can leave the log.
+        try index.makeDurable()
         var positions: [LogTrimPolicy.GroupPosition] = []
         for info in try ConsumerGroups.read(redis, stream: stream) {
             var oldest: StreamID?
