@@ -143,6 +143,16 @@ public final class AMQPConnection {
         }
     }
 
+    /// Publishes a text body straight from the string's UTF-8 storage.
+    public func publish(_ message: AMQPOutgoing, text: String) throws(AMQPError) {
+        var text = text
+        var failure: AMQPError?
+        text.withUTF8 { utf8 in
+            do throws(AMQPError) { try publish(message, body: UnsafeRawBufferPointer(utf8)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     public func publish(_ message: AMQPOutgoing, body: [UInt8]) throws(AMQPError) {
         var failure: AMQPError?
         body.withUnsafeBytes { raw in

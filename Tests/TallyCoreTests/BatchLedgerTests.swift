@@ -162,3 +162,18 @@ struct BatchLedgerDeduplicationTests {
         #expect(ledger.ackTag == 3)
     }
 }
+
+@Suite("BatchLedger: ids compared by bytes")
+struct BatchLedgerByteIdentityTests {
+    /// Redis keys pending outcomes by the ids' bytes: two recordIds that
+    /// Swift calls equal (canonically equivalent) are two records.
+    @Test func canonicallyEquivalentRecordIdsAreDistinctRecords() {
+        let precomposed = RecordOutputs(recordId: "caf\u{E9}", destinationId: "d", notification: "{}", alert: nil)
+        let decomposed = RecordOutputs(recordId: "cafe\u{301}", destinationId: "d", notification: "{}", alert: nil)
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: [1], outcome: .publish(precomposed))
+        ledger.record(deliveryTag: 2, body: [2], outcome: .publish(decomposed))
+        #expect(ledger.messagesToPublish.count == 2)
+        #expect(ledger.confirmedOutputs.count == 2)
+    }
+}

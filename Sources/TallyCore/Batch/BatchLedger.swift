@@ -68,13 +68,23 @@ public struct BatchLedger: Sendable {
     }
 
     /// Identifies a record's outputs: the stored outcome lives under its
-    /// destination and recordId.
+    /// destination and recordId. Compared and hashed by UTF-8 bytes, as
+    /// Redis keys them (Swift's `==` would merge canonically equivalent
+    /// ids), without copying them.
     private struct OutputKey: Hashable {
-        let destination: [UInt8]
-        let recordId: [UInt8]
-        init(_ outputs: RecordOutputs) {
-            destination = Array(outputs.destinationId.utf8)
-            recordId = Array(outputs.recordId.utf8)
+        let outputs: RecordOutputs
+        init(_ outputs: RecordOutputs) { self.outputs = outputs }
+
+        static func == (a: OutputKey, b: OutputKey) -> Bool {
+            a.outputs.recordId.utf8.elementsEqual(b.outputs.recordId.utf8)
+                && a.outputs.destinationId.utf8.elementsEqual(b.outputs.destinationId.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            for text in [outputs.recordId, outputs.destinationId] {
+                hasher.combine(text.utf8.count)
+                for byte in text.utf8 { hasher.combine(byte) }
+            }
         }
     }
 

@@ -245,11 +245,11 @@ final class WorkerLoop {
             case .notification(let outputs):
                 try session.publisher.publish(
                     AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                    body: Array(outputs.notification.utf8))
+                    text: outputs.notification)
             case .alert(let outputs):
                 try session.publisher.publish(
                     AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                    body: Array((outputs.alert ?? "").utf8))
+                    text: outputs.alert ?? "")
             case .deadLetter(let body, let rejection, let replays):
                 try session.publisher.publish(
                     AMQPOutgoing(
