@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "TallyCLI",
             dependencies: [
-                "TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis",
+                "TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis", "TallyAdapters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "TallyAggregator",
             dependencies: [
-                "TallyCore", "TallyRedis", "TallyWorker",
+                "TallyCore", "TallyRedis", "TallyWorker", "TallyAdapters",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,7 +109,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Source adapters (readings, transactions, vendor API): the pure
+        // mapping of foreign inputs onto standard records. No IO.
+        .target(name: "TallyAdapters", dependencies: ["TallyCore"]),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
+        .testTarget(name: "TallyAdaptersTests", dependencies: ["TallyAdapters", "TallyCore"]),
         .testTarget(
             name: "TallyAggregatorTests",
             dependencies: [
@@ -119,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyIntegrationTests",
-            dependencies: ["TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis", "TallyAggregator"]
+            dependencies: ["TallyWorker", "TallyCore", "TallyAMQP", "TallyRedis", "TallyAggregator", "TallyAdapters"]
         ),
     ],
     swiftLanguageModes: [.v6]
