@@ -16,7 +16,7 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
             Settings come from Config/aggregator.json (or --config / TALLY_AGGREGATOR_CONFIG_FILE), \
             overridden by TALLY_* environment variables (http.port -> TALLY_HTTP_PORT), \
             overridden by a flag per key (http.port -> --http-port 8081, or --http-port=8081). \
-            Every key and its default: Config/aggregator.json and README "Configuration"; \
+            Every key and its default: Config/README.md; \
             `tally config print --aggregator` shows the effective values and where each came from. \
             SIGTERM or SIGINT: stop serving, commit and ack the ingest batch in flight, exit 0.
             """)

@@ -16,7 +16,7 @@ struct TallyWorkerCommand: AsyncParsableCommand {
             Settings come from Config/worker.json (or --config / TALLY_CONFIG_FILE), \
             overridden by TALLY_* environment variables (batch.maxSize -> TALLY_BATCH_MAX_SIZE), \
             overridden by a flag per key (batch.maxSize -> --batch-max-size 50, or --batch-max-size=50). \
-            Every key and its default: Config/worker.json and README "Configuration"; \
+            Every key and its default: Config/README.md; \
             `tally config print` shows the effective values and where each came from. \
             SIGTERM finishes the batch in flight, acks it and exits 0; a second SIGTERM exits at once.
             """)
