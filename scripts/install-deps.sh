@@ -14,6 +14,7 @@ PACKAGES=(
     pkg-config
     python3-venv
     curl
+    openssl
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -10,6 +10,9 @@
 #   TALLY_AMQP_PORT          AMQP port (127.0.0.1)            default: 5672
 #   TALLY_RABBITMQ_NODENAME  Erlang node name                 default: tally@localhost
 #   TALLY_RABBITMQ_DIST_PORT Erlang distribution port         default: 25672
+#   TALLY_AMQP_TLS_PORT      opt-in: also an amqps listener   default: none
+#                            (127.0.0.1) with a throwaway CA and certificates
+#                            in $TALLY_STATE_DIR/tls (see tls_ensure_certs)
 #   TALLY_START_TIMEOUT      seconds to wait for a server     default: 120
 #   WORKERS                  number of tally-worker processes default: 2 (used by up.sh)
 #   TALLY_AGGREGATOR         0: up.sh starts no aggregator    default: 1
@@ -29,6 +32,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 : "${TALLY_RABBITMQ_NODENAME:=tally@localhost}"
 : "${TALLY_RABBITMQ_DIST_PORT:=25672}"
 : "${TALLY_START_TIMEOUT:=120}"
+: "${TALLY_AMQP_TLS_PORT:=}"
 
 # Relative paths are taken relative to the caller's working directory.
 [[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
@@ -36,7 +40,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 
 # Exported so that workers / tests started from these scripts see them.
 export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
-    TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT
+    TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT
 
 STATE="$TALLY_STATE_DIR"
 LOG_DIR="$STATE/logs"
@@ -59,6 +63,8 @@ RMQ_SBIN="${TALLY_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}"
 EPMD_PIDFILE="$RUN_DIR/epmd.pid"          # exists only if up.sh started epmd
 EPMD_LOG="$LOG_DIR/epmd.log"
 EPMD_PORT="${ERL_EPMD_PORT:-4369}"
+
+TLS_DIR="$STATE/tls"                      # throwaway CA + certificates (TALLY_AMQP_TLS_PORT)
 
 AGG_PIDFILE="$RUN_DIR/aggregator.pid"
 AGG_LOG="$LOG_DIR/aggregator.log"
@@ -285,6 +291,40 @@ lock_state() {
     mkdir -p "$STATE"
     exec 9>"$STATE/.lock"
     flock -w 300 9 || die "another up/down holds $STATE/.lock"
+}
+
+# ---------------------------------------------------------------- tls
+
+# tls_ensure_certs : a throwaway CA and, signed by it, a server certificate
+# for DNS name `localhost` (no IP address: clients that check hostnames must
+# connect by name) and a client certificate; plus a second, unrelated CA
+# that tests use to see verification fail. Kept if present. Test-only
+# material: 2-day validity, unencrypted keys, in $TLS_DIR (mode 700).
+tls_ensure_certs() {
+    [[ -s "$TLS_DIR/server.pem" && -s "$TLS_DIR/client.pem" && -s "$TLS_DIR/untrusted-ca.pem" ]] && return 0
+    command -v openssl >/dev/null || die "openssl is needed for TALLY_AMQP_TLS_PORT (scripts/install-deps.sh installs it)"
+    log "tls: generating a throwaway CA and certificates in $TLS_DIR"
+    mkdir -p "$TLS_DIR"
+    chmod 700 "$TLS_DIR"
+    (
+        set -e
+        cd "$TLS_DIR"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tally throwaway test CA" \
+            -keyout ca.key -out ca.pem 2>/dev/null
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tally untrusted CA" \
+            -keyout untrusted-ca.key -out untrusted-ca.pem 2>/dev/null
+        for name in server client; do
+            if [[ $name == server ]]; then
+                ext=$'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth'
+            else
+                ext=$'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth'
+            fi
+            openssl req -newkey rsa:2048 -nodes -subj "/CN=tally-$name" -keyout "$name.key" -out "$name.csr" 2>/dev/null
+            openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile <(printf '%s\n' "$ext") -out "$name.pem" 2>/dev/null
+        done
+        rm -f ./*.csr ca.srl
+    ) || die "openssl could not generate the test certificates in $TLS_DIR"
 }
 
 # ---------------------------------------------------------------- rabbitmq

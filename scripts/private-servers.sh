@@ -3,18 +3,25 @@
 # (state dir, ports, Erlang node name), so it never touches a fleet started
 # by `make up` on the same machine, nor another kind of run.
 #
-#   private_servers NAME REDIS_PORT AMQP_PORT DIST_PORT
+#   private_servers NAME REDIS_PORT AMQP_PORT DIST_PORT [AMQP_TLS_PORT]
 #
 # Each setting can be overridden with TALLY_<NAME>_STATE_DIR, _REDIS_PORT,
-# _AMQP_PORT, _DIST_PORT, _NODENAME (e.g. TALLY_TEST_REDIS_PORT=16390).
+# _AMQP_PORT, _DIST_PORT, _NODENAME, _AMQP_TLS_PORT (e.g.
+# TALLY_TEST_REDIS_PORT=16390). Without AMQP_TLS_PORT the servers have no
+# TLS listener.
 private_servers() {
     local name=$1 upper
     upper=$(tr '[:lower:]' '[:upper:]' <<<"$name")
     local state="TALLY_${upper}_STATE_DIR" redis="TALLY_${upper}_REDIS_PORT" amqp="TALLY_${upper}_AMQP_PORT"
-    local dist="TALLY_${upper}_DIST_PORT" node="TALLY_${upper}_NODENAME"
+    local dist="TALLY_${upper}_DIST_PORT" node="TALLY_${upper}_NODENAME" tls="TALLY_${upper}_AMQP_TLS_PORT"
     export TALLY_STATE_DIR="${!state:-$repo/.state/$name}"
     export TALLY_REDIS_PORT="${!redis:-$2}"
     export TALLY_AMQP_PORT="${!amqp:-$3}"
     export TALLY_RABBITMQ_DIST_PORT="${!dist:-$4}"
     export TALLY_RABBITMQ_NODENAME="${!node:-tally-$name@localhost}"
+    if [[ -n "${5:-}" ]]; then
+        export TALLY_AMQP_TLS_PORT="${!tls:-$5}"
+    else
+        export TALLY_AMQP_TLS_PORT=""
+    fi
 }

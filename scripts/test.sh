@@ -11,7 +11,9 @@ repo="$(cd "$here/.." && pwd -P)"
 
 # shellcheck source=scripts/private-servers.sh
 source "$here/private-servers.sh"
-private_servers test 16379 15673 25673
+# The fifth port is an amqps listener (throwaway CA in $TALLY_STATE_DIR/tls)
+# for the TLS tests; TALLY_TEST_AMQP_TLS_PORT overrides it.
+private_servers test 16379 15673 25673 15671
 export TALLY_BIN="$repo/.build/debug"
 export WORKERS=0
 

@@ -125,6 +125,19 @@ loopback_users.guest = true
 log.console = false
 log.file.level = info
 EOF
+    if [[ -n "$TALLY_AMQP_TLS_PORT" ]]; then
+        tls_ensure_certs
+        cat >>"$RMQ_DIR/rabbitmq.conf" <<EOF
+# TALLY_AMQP_TLS_PORT: amqps with the throwaway CA of $TLS_DIR. Client
+# certificates are checked when offered, not required.
+listeners.ssl.default = 127.0.0.1:$TALLY_AMQP_TLS_PORT
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server.pem
+ssl_options.keyfile = $TLS_DIR/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = false
+EOF
+    fi
     # No plugins (no management UI). Kept if it exists, so that plugins
     # enabled with `scripts/rabbitmqctl.sh rabbitmq-plugins enable ...` stick.
     [[ -f "$RMQ_DIR/enabled_plugins" ]] || echo '[].' >"$RMQ_DIR/enabled_plugins"
@@ -201,6 +214,11 @@ start_rabbitmq() {
     fi
     wait_for 30 "AMQP port $TALLY_AMQP_PORT" "$pid" rmq_port_ok ||
         die_with_log "rabbitmq booted but does not listen on 127.0.0.1:$TALLY_AMQP_PORT" "$RMQ_NODE_LOG"
+    if [[ -n "$TALLY_AMQP_TLS_PORT" ]]; then
+        wait_for 30 "AMQPS port $TALLY_AMQP_TLS_PORT" "$pid" port_open "$TALLY_AMQP_TLS_PORT" ||
+            die_with_log "rabbitmq booted but does not listen for TLS on 127.0.0.1:$TALLY_AMQP_TLS_PORT" "$RMQ_NODE_LOG"
+        log "rabbitmq: amqps on 127.0.0.1:$TALLY_AMQP_TLS_PORT (CA $TLS_DIR/ca.pem)"
+    fi
     TIMINGS+=("rabbitmq cold start: $(elapsed "$t0") s")
     log "rabbitmq: booted (pid $pid) in $(elapsed "$t0") s"
     rmq_diag -q check_port_connectivity >&2 ||

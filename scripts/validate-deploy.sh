@@ -85,6 +85,30 @@ if unknown:
     print(f"FAIL metrics used in deploy/ but not exported: {unknown}")
     failures += 1
 print(f"prometheus rules, dashboard: {len(used)} tally metrics, all exported")
+
+# Every TALLY_* variable deploy/ sets must be a configuration key documented
+# in Config/README.md (or one of the few variables that are not keys), so a
+# renamed or misspelt key cannot silently fall back to its default.
+def variable(key):
+    parts = []
+    for component in key.split("."):
+        parts.append(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", component).upper())
+    return "TALLY_" + "_".join(parts)
+documented = set()
+for line in open("../Config/README.md"):
+    if line.startswith("| `"):
+        documented |= {variable(key) for key in re.findall(r"`([a-z]+(?:\.[a-zA-Z]+)+)`", line.split("|")[1])}
+not_keys = {"TALLY_LOG_FORMAT", "TALLY_CONFIG_FILE", "TALLY_AGGREGATOR_CONFIG_FILE"}
+named = set()
+for path in glob.glob("**/*", recursive=True):
+    if os.path.isfile(path) and not path.endswith(".json"):
+        named |= {(name, path) for name in re.findall(r"\bTALLY_[A-Z0-9_]*[A-Z0-9]\b", open(path).read())}
+stray = sorted({f"{name} ({path})" for name, path in named if name not in documented | not_keys})
+if stray:
+    print(f"FAIL TALLY_* variables in deploy/ that are no configuration key (Config/README.md): {stray}")
+    failures += 1
+else:
+    print(f"configuration variables: {len({n for n, _ in named})} used in deploy/, all documented keys")
 sys.exit(1 if failures else 0)
 PY
 

@@ -5,14 +5,31 @@
 #include <stdint.h>
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_framing.h>
 
-// amqp_login is variadic (its SASL arguments), which Swift cannot call.
-static inline amqp_rpc_reply_t tally_amqp_login_plain(
+// amqp_login_with_properties is variadic (its SASL arguments), which Swift
+// cannot call. The login announces the client capability
+// consumer_cancel_notify (rabbitmq-c does not by itself): only then does the broker tell a
+// consumer that its queue was deleted (basic.cancel) instead of leaving it
+// waiting forever. rabbitmq-c merges these with its default properties.
+static inline amqp_rpc_reply_t tally_amqp_login_plain_notifying_cancel(
     amqp_connection_state_t state, const char *vhost, int channel_max, int frame_max,
     int heartbeat, const char *user, const char *password) {
-  return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
-                    AMQP_SASL_METHOD_PLAIN, user, password);
+  amqp_table_entry_t capability;
+  capability.key = amqp_cstring_bytes("consumer_cancel_notify");
+  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capability.value.value.boolean = 1;
+  amqp_table_entry_t property;
+  property.key = amqp_cstring_bytes("capabilities");
+  property.value.kind = AMQP_FIELD_KIND_TABLE;
+  property.value.value.table.num_entries = 1;
+  property.value.value.table.entries = &capability;
+  amqp_table_t properties;
+  properties.num_entries = 1;
+  properties.entries = &property;
+  return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, &properties,
+                                    AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
 // Field values are a tagged union; building them in C keeps Swift simple.

@@ -20,15 +20,13 @@ public final class AMQPConnection {
         self.endpoint = endpoint
         guard let state = amqp_new_connection() else { throw AMQPError(.connect, "cannot allocate a connection") }
         self.state = state
-        guard let socket = amqp_tcp_socket_new(state) else {
-            throw AMQPError(.connect, "cannot allocate a socket")
-        }
+        let socket = try Self.socket(for: endpoint, state: state)
         var timeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(.connect, "\(endpoint.host):\(endpoint.port): \(Self.statusText(status))")
+            throw AMQPError(.connect, "\(endpoint.redactedURL): \(Self.statusText(status))")
         }
-        let login = tally_amqp_login_plain(
+        let login = tally_amqp_login_plain_notifying_cancel(
             state, endpoint.virtualHost, 0, 131_072, Int32(endpoint.heartbeatSeconds), endpoint.user, endpoint.password)
         try check(login, "login as \(endpoint.user)", code: .connect)
         // Every RPC (declare, channel.close, …) waits at most this long, so a
@@ -54,6 +52,32 @@ public final class AMQPConnection {
         amqp_set_rpc_timeout(state, &quick)
         amqp_channel_close(state, channel, AMQP_REPLY_SUCCESS)
         amqp_connection_close(state, AMQP_REPLY_SUCCESS)
+    }
+
+    /// A plain TCP socket, or a TLS one set up from ``AMQPEndpoint/tls``.
+    private static func socket(
+        for endpoint: AMQPEndpoint, state: amqp_connection_state_t
+    ) throws(AMQPError) -> OpaquePointer {
+        guard let tls = endpoint.tls else {
+            guard let socket = amqp_tcp_socket_new(state) else { throw AMQPError(.connect, "cannot allocate a socket") }
+            return socket
+        }
+        guard let socket = amqp_ssl_socket_new(state) else { throw AMQPError(.connect, "cannot allocate a TLS socket") }
+        if let caFile = tls.caFile {
+            let status = amqp_ssl_socket_set_cacert(socket, caFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw AMQPError(.connect, "TLS CA file \(caFile): \(statusText(status))")
+            }
+        }
+        if let certFile = tls.certFile, let keyFile = tls.keyFile {
+            let status = amqp_ssl_socket_set_key(socket, certFile, keyFile)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw AMQPError(.connect, "TLS client certificate \(certFile) / key \(keyFile): \(statusText(status))")
+            }
+        }
+        amqp_ssl_socket_set_verify_peer(socket, tls.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, tls.verifyHostname ? 1 : 0)
+        return socket
     }
 
     /// Longest wait for an RPC answer.
@@ -187,6 +211,16 @@ public final class AMQPConnection {
             try handleUnexpected(method)
             return nil
         }
+    }
+
+    /// Lets rabbitmq-c send a due heartbeat and notice a missed one on a
+    /// connection that is otherwise idle (a publisher between batches):
+    /// rabbitmq-c has no thread of its own and only does so inside its
+    /// calls. Call only when no confirm is outstanding: a frame read here
+    /// is handled (close, cancel) or dropped.
+    public func keepAlive() throws(AMQPError) {
+        guard endpoint.heartbeatSeconds > 0 else { return }
+        _ = try nextConfirm(timeoutMilliseconds: 0)
     }
 
     // MARK: Consuming

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the broker is and how to log in.
 public struct AMQPEndpoint: Sendable, Equatable {
     public var host: String
@@ -5,12 +7,17 @@ public struct AMQPEndpoint: Sendable, Equatable {
     public var user: String
     public var password: String
     public var virtualHost: String
-    /// 0 disables heartbeats. The worker notices a broker that is gone
-    /// through socket errors, RPC timeouts (30 s) and its confirm timeout;
-    /// a silently half-open TCP connection while idle is not detected
-    /// (heartbeats with an idle publisher poll are the planned fix).
+    /// AMQP heartbeat interval asked of the broker; 0 disables them. With
+    /// heartbeats, a connection on which nothing (not even a heartbeat)
+    /// arrived for two intervals fails with a heartbeat timeout, so a
+    /// silently half-open TCP connection is noticed while idle. rabbitmq-c
+    /// sends and checks them only inside its calls: an idle publisher must
+    /// call ``AMQPConnection/keepAlive()``. 0 here (short-lived tools and
+    /// test helpers); processes take `amqp.heartbeatSeconds` (default 30).
     public var heartbeatSeconds: Int
     public var connectTimeoutMilliseconds: Int
+    /// TLS (`amqps://`) when set; plain TCP otherwise.
+    public var tls: AMQPTLSSettings?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",
@@ -23,5 +30,41 @@ public struct AMQPEndpoint: Sendable, Equatable {
         self.virtualHost = virtualHost
         self.heartbeatSeconds = heartbeatSeconds
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+    }
+
+    /// `amqp[s]://user:********@host:port/vhost`: for logs and `config print`,
+    /// never the password.
+    public var redactedURL: String {
+        let scheme = tls == nil ? "amqp" : "amqps"
+        let vhost = virtualHost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? virtualHost
+        return "\(scheme)://\(user):********@\(host):\(port)/\(vhost)"
+    }
+}
+
+/// How an `amqps://` connection checks the broker and proves who it is.
+///
+/// rabbitmq-c (OpenSSL) loads no system CA store: peer verification needs
+/// ``caFile``. Hostname verification matches `host` against the server
+/// certificate's DNS names (not IP addresses), so connect by name.
+public struct AMQPTLSSettings: Sendable, Equatable {
+    /// PEM file of the CA(s) that signed the broker's certificate.
+    public var caFile: String?
+    /// PEM client certificate and its key, for brokers that ask for one.
+    public var certFile: String?
+    public var keyFile: String?
+    /// Check the broker's certificate chain against ``caFile``.
+    public var verifyPeer = true
+    /// Check that the certificate names the host connected to.
+    public var verifyHostname = true
+
+    public init(
+        caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, verifyPeer: Bool = true,
+        verifyHostname: Bool = true
+    ) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.verifyPeer = verifyPeer
+        self.verifyHostname = verifyHostname
     }
 }

@@ -14,7 +14,10 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
         abstract: "Index the tally log stream into SQLite and answer queries over HTTP.",
         discussion: """
             Settings come from Config/aggregator.json (or --config / TALLY_AGGREGATOR_CONFIG_FILE), \
-            overridden by TALLY_* environment variables (http.port -> TALLY_HTTP_PORT). \
+            overridden by TALLY_* environment variables (http.port -> TALLY_HTTP_PORT), \
+            overridden by a flag per key (http.port -> --http-port 8081, or --http-port=8081). \
+            Every key and its default: Config/README.md; \
+            `tally config print --aggregator` shows the effective values and where each came from. \
             SIGTERM or SIGINT: stop serving, commit and ack the ingest batch in flight, exit 0.
             """)
 
@@ -26,6 +29,16 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
     var logFormat: String?
+
+    /// Configuration flags (`--http-port 8081`) are taken out before
+    /// ArgumentParser parses the rest; `run` reads them again the same way.
+    static func main() async {
+        await main(configurationArguments.remaining)
+    }
+
+    static var configurationArguments: ConfigurationArguments {
+        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: AggregatorConfigurationLoader.keys)
+    }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -39,7 +52,9 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
 
         let settings: AggregatorConfiguration
         do {
-            settings = try await AggregatorConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment)
+            settings = try await AggregatorConfigurationLoader.load(
+                file: config, environment: ProcessInfo.processInfo.environment,
+                arguments: Self.configurationArguments.overrides)
         } catch {
             logger.critical("invalid configuration: \(error)")
             throw ExitCode(78)  // EX_CONFIG

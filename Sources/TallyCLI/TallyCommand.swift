@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyAggregator
 import TallyWorker
 
 /// `tally`: the operator's command line. Each subcommand only parses its
@@ -9,10 +10,30 @@ struct TallyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Operate a tally fleet: topology, publishing, dead letters, summaries.",
-        discussion: "Connection settings are the worker's: Config/worker.json overridden by TALLY_* variables.",
+        discussion: """
+            Connection settings are the worker's: Config/worker.json, overridden by TALLY_* variables, \
+            overridden by a flag per key placed anywhere (amqp.url -> --amqp-url amqps://…, \
+            redis.port -> --redis-port 6380). `tally config print` lists every key.
+            """,
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
         ])
+}
+
+extension TallyCommand {
+    /// Configuration flags (`--amqp-url …`) are taken out before
+    /// ArgumentParser parses the rest, wherever they stand.
+    static func main() async {
+        await main(configurationArguments.remaining)
+    }
+
+    /// The keys of both processes: `tally config print --aggregator` takes
+    /// the aggregator's, every other command the worker's.
+    static var configurationArguments: ConfigurationArguments {
+        ConfigurationArguments(
+            splitting: Array(CommandLine.arguments.dropFirst()),
+            keys: ConfigurationLoader.keys + AggregatorConfigurationLoader.keys)
+    }
 }
 
 /// Options every subcommand shares.
@@ -20,13 +41,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file (JSON); default Config/worker.json if present.")
     var config: String?
 
-    func loadStrictly() async throws -> WorkerConfiguration {
-        try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+    func loadStrictly() async throws -> (settings: WorkerConfiguration, origins: ConfigurationProvenance) {
+        try await ConfigurationLoader.workerWithOrigins(
+            file: config, environment: ProcessInfo.processInfo.environment,
+            arguments: TallyCommand.configurationArguments.overrides)
     }
 
     func load() async throws -> WorkerConfiguration {
         do {
-            return try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+            return try await loadStrictly().settings
         } catch {
             throw ValidationError("invalid configuration: \(error)")
         }

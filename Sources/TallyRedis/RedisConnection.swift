@@ -39,7 +39,8 @@ public final class RedisConnection {
         self.context = context
         redisSetTimeout(context, Self.timeval(milliseconds: endpoint.commandTimeoutMilliseconds))
         if let password = endpoint.password {
-            let reply = try command(RedisCommand("AUTH", password))
+            let auth = endpoint.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+            let reply = try command(auth)
             if let error = reply.errorMessage { throw RedisError(.connect, "AUTH failed: \(error)") }
         }
     }

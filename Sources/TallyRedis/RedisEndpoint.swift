@@ -4,6 +4,8 @@ public struct RedisEndpoint: Sendable, Equatable {
     public var port: Int
     /// Sent with AUTH after connecting, when set.
     public var password: String?
+    /// An ACL user (Redis 6+): AUTH username password. Nil is `default`.
+    public var username: String?
     public var connectTimeoutMilliseconds: Int
     /// A command (or pipeline) that takes longer fails with ``RedisError/Code/io``,
     /// so a stalled Redis turns into backpressure instead of a hang.
@@ -18,5 +20,11 @@ public struct RedisEndpoint: Sendable, Equatable {
         self.password = password
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.commandTimeoutMilliseconds = commandTimeoutMilliseconds
+    }
+
+    /// `redis://user:********@host:port`: for logs and `config print`.
+    public var redactedURL: String {
+        let credentials = password == nil ? "" : "\(username ?? ""):********@"
+        return "redis://\(credentials)\(host):\(port)"
     }
 }

@@ -14,7 +14,10 @@ struct TallyWorkerCommand: AsyncParsableCommand {
         abstract: "Consume records, apply each exactly once in Redis, publish notifications and alerts.",
         discussion: """
             Settings come from Config/worker.json (or --config / TALLY_CONFIG_FILE), \
-            overridden by TALLY_* environment variables (redis.port -> TALLY_REDIS_PORT). \
+            overridden by TALLY_* environment variables (batch.maxSize -> TALLY_BATCH_MAX_SIZE), \
+            overridden by a flag per key (batch.maxSize -> --batch-max-size 50, or --batch-max-size=50). \
+            Every key and its default: Config/README.md; \
+            `tally config print` shows the effective values and where each came from. \
             SIGTERM finishes the batch in flight, acks it and exits 0; a second SIGTERM exits at once.
             """)
 
@@ -26,6 +29,16 @@ struct TallyWorkerCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
     var logFormat: LogFormat?
+
+    /// Configuration flags (`--batch-max-size 50`) are taken out before
+    /// ArgumentParser parses the rest; `run` reads them again the same way.
+    static func main() async {
+        await main(configurationArguments.remaining)
+    }
+
+    static var configurationArguments: ConfigurationArguments {
+        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: ConfigurationLoader.keys)
+    }
 
     func run() async throws {
         // First, before anything slow: a SIGTERM during start-up must still
@@ -43,7 +56,8 @@ struct TallyWorkerCommand: AsyncParsableCommand {
 
         let settings: WorkerConfiguration
         do {
-            settings = try await ConfigurationLoader.worker(file: config, environment: environment)
+            settings = try await ConfigurationLoader.worker(
+                file: config, environment: environment, arguments: Self.configurationArguments.overrides)
         } catch {
             logger.critical("invalid configuration: \(error)")
             throw ExitCode(78)  // EX_CONFIG

@@ -1,32 +1,42 @@
 import Configuration
 import TallyWorker
 
-/// Fills an ``AggregatorConfiguration`` from `Config/aggregator.json` (or the
-/// file in `TALLY_AGGREGATOR_CONFIG_FILE`) overridden by `TALLY_*` environment
-/// variables: key `http.port` is `TALLY_HTTP_PORT`, `redis.port` is
-/// `TALLY_REDIS_PORT` (shared with the workers on purpose). The one place the
+/// Fills an ``AggregatorConfiguration`` from command-line flags, `TALLY_*`
+/// environment variables and `Config/aggregator.json` (or the file in
+/// `TALLY_AGGREGATOR_CONFIG_FILE`), in that precedence: key `http.port` is
+/// `--http-port` and `TALLY_HTTP_PORT`; `redis.port` is `TALLY_REDIS_PORT`
+/// (shared with the workers on purpose). The one place the
 /// aggregator's configuration is read.
 public enum AggregatorConfigurationLoader {
     public typealias Failure = ConfigurationFailure
 
     public static func load(
-        file: String? = nil, environment: [String: String]
+        file: String? = nil, environment: [String: String], arguments: [String] = []
     ) async throws -> AggregatorConfiguration {
-        let reader = try await ConfigurationSource.reader(
-            file: file, fileVariable: "TALLY_AGGREGATOR_CONFIG_FILE", defaultPath: "Config/aggregator.json", environment: environment)
-        return try load(from: reader)
+        try await loadWithOrigins(file: file, environment: environment, arguments: arguments).settings
     }
 
-    static func load(from config: ConfigReader) throws -> AggregatorConfiguration {
+    /// The configuration and where each value came from (`tally config print --aggregator`).
+    public static func loadWithOrigins(
+        file: String? = nil, environment: [String: String], arguments: [String] = []
+    ) async throws -> (settings: AggregatorConfiguration, origins: ConfigurationProvenance) {
+        let (reader, provenance) = try await ConfigurationSource.reader(
+            file: file, fileVariable: "TALLY_AGGREGATOR_CONFIG_FILE", defaultPath: "Config/aggregator.json",
+            environment: environment, arguments: arguments)
+        return (try ConfigurationSource.load(reader, provenance, load(from:_:)), provenance)
+    }
+
+    /// Every key of `Config/aggregator.json`, hence every `--flag` of the aggregator.
+    public static let keys: [String] = AggregatorConfiguration().effective.entries.map(\.key)
+
+    static func load(from config: ConfigReader, _ provenance: ConfigurationProvenance) throws -> AggregatorConfiguration {
         var settings = AggregatorConfiguration()
         let defaults = settings
 
         settings.http.host = config.string(forKey: "http.host", default: defaults.http.host)
         settings.http.port = try config.port("http.port", default: defaults.http.port)
 
-        settings.redis.host = config.string(forKey: "redis.host", default: defaults.redis.host)
-        settings.redis.port = try config.port("redis.port", default: defaults.redis.port)
-        settings.redis.password = config.string(forKey: "redis.password", isSecret: true)
+        settings.redis = try ConnectionSettings.redis(config, provenance, defaults: defaults.redis)
         settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)
         settings.keyPrefix = config.string(forKey: "redis.keyPrefix", default: defaults.keyPrefix)
 

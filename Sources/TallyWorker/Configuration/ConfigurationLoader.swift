@@ -2,29 +2,38 @@ import Configuration
 
 import TallyCore
 
-/// Fills a ``WorkerConfiguration`` from `Config/worker.json` (or the file in
-/// `TALLY_CONFIG_FILE`) overridden by `TALLY_*` environment variables: key
-/// `redis.port` is `TALLY_REDIS_PORT`. The one place configuration is read.
+/// Fills a ``WorkerConfiguration`` from command-line flags, `TALLY_*`
+/// environment variables and `Config/worker.json` (or the file in
+/// `TALLY_CONFIG_FILE`), in that precedence: key `redis.port` is
+/// `--redis-port` and `TALLY_REDIS_PORT` (see ``ConfigurationSource``).
+/// The one place the worker's configuration is read.
 public enum ConfigurationLoader {
     public typealias Failure = ConfigurationFailure
 
     public static func worker(
-        file: String? = nil, environment: [String: String]
+        file: String? = nil, environment: [String: String], arguments: [String] = []
     ) async throws -> WorkerConfiguration {
-        let reader = try await ConfigurationSource.reader(
-            file: file, fileVariable: "TALLY_CONFIG_FILE", defaultPath: "Config/worker.json", environment: environment)
-        return try worker(from: reader)
+        try await workerWithOrigins(file: file, environment: environment, arguments: arguments).settings
     }
 
-    static func worker(from config: ConfigReader) throws -> WorkerConfiguration {
+    /// The configuration and where each value came from (`config print`).
+    public static func workerWithOrigins(
+        file: String? = nil, environment: [String: String], arguments: [String] = []
+    ) async throws -> (settings: WorkerConfiguration, origins: ConfigurationProvenance) {
+        let (reader, provenance) = try await ConfigurationSource.reader(
+            file: file, fileVariable: "TALLY_CONFIG_FILE", defaultPath: "Config/worker.json", environment: environment,
+            arguments: arguments)
+        return (try ConfigurationSource.load(reader, provenance, worker(from:_:)), provenance)
+    }
+
+    /// Every key of `Config/worker.json`, hence every `--flag` of the worker.
+    public static let keys: [String] = WorkerConfiguration().effective.entries.map(\.key)
+
+    static func worker(from config: ConfigReader, _ provenance: ConfigurationProvenance) throws -> WorkerConfiguration {
         var settings = WorkerConfiguration()
         let defaults = settings
 
-        settings.broker.host = config.string(forKey: "amqp.host", default: defaults.broker.host)
-        settings.broker.port = try config.port("amqp.port", default: defaults.broker.port)
-        settings.broker.user = config.string(forKey: "amqp.user", default: defaults.broker.user)
-        settings.broker.password = config.string(forKey: "amqp.password", isSecret: true, default: defaults.broker.password)
-        settings.broker.virtualHost = config.string(forKey: "amqp.vhost", default: defaults.broker.virtualHost)
+        settings.broker = try ConnectionSettings.amqp(config, provenance, defaults: defaults.broker)
 
         settings.topology.recordsExchange = config.string(forKey: "topology.records", default: defaults.topology.recordsExchange)
         settings.topology.workQueue = config.string(forKey: "topology.work", default: defaults.topology.workQueue)
@@ -35,9 +44,7 @@ public enum ConfigurationLoader {
         settings.topology.alertsExchange = config.string(forKey: "topology.alerts", default: defaults.topology.alertsExchange)
         settings.topology.deliveryLimit = try config.positive("topology.deliveryLimit", default: defaults.topology.deliveryLimit)
 
-        settings.redis.host = config.string(forKey: "redis.host", default: defaults.redis.host)
-        settings.redis.port = try config.port("redis.port", default: defaults.redis.port)
-        settings.redis.password = config.string(forKey: "redis.password", isSecret: true)
+        settings.redis = try ConnectionSettings.redis(config, provenance, defaults: defaults.redis)
         settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)
         settings.keyPrefix = config.string(forKey: "redis.keyPrefix", default: defaults.keyPrefix)
 

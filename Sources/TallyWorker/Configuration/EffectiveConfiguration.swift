@@ -1,3 +1,6 @@
+import TallyAMQP
+import TallyRedis
+
 /// The effective configuration of a process as `key = value` lines, in the
 /// keys of `Config/*.json`, with secrets masked (`tally config print`).
 /// A secret that is set shows as `********`; one that is not, as `(none)`.
@@ -15,17 +18,51 @@ public struct EffectiveConfiguration: Sendable, CustomStringConvertible {
     }
 
     public var description: String { entries.map { "\($0.key) = \($0.value)" }.joined(separator: "\n") }
+
+    /// One line per key with the source of its value, aligned:
+    /// `batch.maxSize = 50    # flag --batch-max-size`.
+    public func described(origins: ConfigurationProvenance) -> String {
+        let width = entries.map { $0.key.count + $0.value.count }.max() ?? 0
+        return entries.map { entry in
+            let line = "\(entry.key) = \(entry.value)"
+            return line + String(repeating: " ", count: width + 5 - line.count) + "# \(origins.origin(of: entry.key))"
+        }.joined(separator: "\n")
+    }
+
+    /// The `amqp.*` keys of an endpoint: the URL with its password masked,
+    /// then each part.
+    public mutating func add(_ broker: AMQPEndpoint) {
+        add("amqp.url", broker.redactedURL)
+        add("amqp.host", broker.host)
+        add("amqp.port", broker.port)
+        add("amqp.user", broker.user)
+        addSecret("amqp.password", broker.password)
+        add("amqp.vhost", broker.virtualHost)
+        add("amqp.heartbeatSeconds", broker.heartbeatSeconds)
+        add("amqp.tls.enabled", broker.tls != nil)
+        let tls = broker.tls ?? AMQPTLSSettings()
+        add("amqp.tls.caFile", tls.caFile ?? "(none)")
+        add("amqp.tls.certFile", tls.certFile ?? "(none)")
+        add("amqp.tls.keyFile", tls.keyFile ?? "(none)")
+        add("amqp.tls.verifyPeer", tls.verifyPeer)
+        add("amqp.tls.verifyHostname", tls.verifyHostname)
+    }
+
+    /// The `redis.*` connection keys of an endpoint.
+    public mutating func add(_ redis: RedisEndpoint) {
+        add("redis.url", redis.redactedURL)
+        add("redis.host", redis.host)
+        add("redis.port", redis.port)
+        add("redis.user", redis.username ?? "(default)")
+        addSecret("redis.password", redis.password)
+    }
 }
 
 extension WorkerConfiguration {
     /// Every key of `Config/worker.json`, as this configuration holds it.
     public var effective: EffectiveConfiguration {
         var out = EffectiveConfiguration()
-        out.add("amqp.host", broker.host)
-        out.add("amqp.port", broker.port)
-        out.add("amqp.user", broker.user)
-        out.addSecret("amqp.password", broker.password)
-        out.add("amqp.vhost", broker.virtualHost)
+        out.add(broker)
         out.add("topology.records", topology.recordsExchange)
         out.add("topology.work", topology.workQueue)
         out.add("topology.deadExchange", topology.deadExchange)
@@ -33,9 +70,7 @@ extension WorkerConfiguration {
         out.add("topology.notifications", topology.notificationsExchange)
         out.add("topology.alerts", topology.alertsExchange)
         out.add("topology.deliveryLimit", topology.deliveryLimit)
-        out.add("redis.host", redis.host)
-        out.add("redis.port", redis.port)
-        out.addSecret("redis.password", redis.password)
+        out.add(redis)
         out.add("redis.keyPrefix", keyPrefix)
         out.add("redis.commandTimeoutMs", redis.commandTimeoutMilliseconds)
         out.add("batch.maxSize", batch.maxSize)

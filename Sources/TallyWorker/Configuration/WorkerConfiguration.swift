@@ -6,7 +6,9 @@ import TallyRedis
 /// `Config/worker.json` (STYLE.md, example 4). Tests build one directly;
 /// processes load one with ``ConfigurationLoader``.
 public struct WorkerConfiguration: Sendable {
-    public var broker = AMQPEndpoint()
+    /// Heartbeats every 30 s (`amqp.heartbeatSeconds`): an idle worker
+    /// notices a half-open broker connection within a minute.
+    public var broker = AMQPEndpoint(heartbeatSeconds: 30)
     public var topology = Topology()
     public var redis = RedisEndpoint()
     /// Prefix of every Redis key (see `RedisKeyLayout`).

@@ -110,6 +110,8 @@ final class WorkerLoop {
             metadata: [
                 "queue": "\(configuration.topology.workQueue)", "prefetch": "\(configuration.batch.prefetch)",
                 "batch": "\(configuration.batch.maxSize)",
+                // Where, with passwords masked: a log never carries a secret.
+                "broker": "\(configuration.broker.redactedURL)", "redis": "\(configuration.redis.redactedURL)",
             ])
         return Session(consumer: consumer, publisher: publisher, store: store)
     }
@@ -140,7 +142,12 @@ final class WorkerLoop {
         let deliveries = try statistics.time(.gather) {
             try gather(from: session.consumer, firstWaitMilliseconds: published == nil ? 200 : 0)
         }
-        if deliveries.isEmpty && published == nil { return }
+        if deliveries.isEmpty && published == nil {
+            // Idle: the consumer's wait above kept its heartbeats; the
+            // publisher's need a call too, or the broker drops it.
+            try session.publisher.keepAlive()
+            return
+        }
         if !deliveries.isEmpty {
             metrics.consumed.increment(by: Int64(deliveries.count))
             metrics.batchSize.record(deliveries.count)

@@ -24,6 +24,9 @@ struct TestEnvironment {
 
         var settings = WorkerConfiguration()
         settings.broker.port = Int(environment["TALLY_AMQP_PORT"] ?? "") ?? 5672
+        // The test's own connections (taps, publishers) may sit idle for
+        // minutes without a call that would send a heartbeat.
+        settings.broker.heartbeatSeconds = 0
         settings.redis.port = Int(environment["TALLY_REDIS_PORT"] ?? "") ?? 6379
         settings.topology.recordsExchange = "\(runId).records"
         settings.topology.workQueue = "\(runId).records.work"

@@ -8,7 +8,10 @@ final class WorkerProcess {
     /// started side by side never clash.
     let metricsPort: Int
 
-    init(_ environment: TestEnvironment, name: String = "worker", extraEnvironment: [String: String] = [:]) throws {
+    init(
+        _ environment: TestEnvironment, name: String = "worker", extraEnvironment: [String: String] = [:],
+        arguments: [String] = []
+    ) throws {
         let logs = environment.stateDirectory.appendingPathComponent("test-logs")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         logFile = logs.appendingPathComponent("\(environment.runId)-\(name)-\(UInt16.random(in: 0...9999)).log")
@@ -21,7 +24,7 @@ final class WorkerProcess {
         variables["TALLY_METRICS_PORT"] = "\(metricsPort)"
         variables.merge(extraEnvironment) { _, new in new }
         process.environment = variables
-        process.arguments = ["--log-level", "info"]
+        process.arguments = ["--log-level", "info"] + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()
