@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "TallyAggregatorTests",
             dependencies: [
-                "TallyAggregator", "TallyCore",
+                "TallyAggregator", "TallyCore", "TallyAdapters",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
