@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "TallyWorker",
             dependencies: [
-                "TallyCore", "TallyAMQP", "TallyRedis",
+                "TallyCore", "TallyAMQP", "TallyRedis", "TallyAdapters",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

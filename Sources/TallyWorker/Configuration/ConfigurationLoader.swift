@@ -33,6 +33,7 @@ public enum ConfigurationLoader {
         settings.topology.notificationsExchange = config.string(
             forKey: "topology.notifications", default: defaults.topology.notificationsExchange)
         settings.topology.alertsExchange = config.string(forKey: "topology.alerts", default: defaults.topology.alertsExchange)
+        settings.topology.reportsExchange = config.string(forKey: "topology.reports", default: defaults.topology.reportsExchange)
         settings.topology.deliveryLimit = try config.positive("topology.deliveryLimit", default: defaults.topology.deliveryLimit)
 
         settings.redis.host = config.string(forKey: "redis.host", default: defaults.redis.host)
