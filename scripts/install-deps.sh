@@ -14,6 +14,7 @@ PACKAGES=(
     pkg-config
     python3-venv
     curl
+    chromium  # the headless browser that renders the account report in make test
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
