@@ -25,7 +25,7 @@ public struct AccountRoutes: Sendable {
     }
 
     public func register(on router: Router<BasicRequestContext>) {
-        router.add(middleware: AccountMethodsMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(servesPath: { Self.isAccountPath($0) }))
         router.get("/v1/accounts") { request, _ in
             await list(request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) })
         }
@@ -100,20 +100,8 @@ public struct AccountRoutes: Sendable {
     }
 }
 
-/// 405 (with `Allow: GET`) for any other method on the account paths, like
-/// ``MethodNotAllowedMiddleware`` does for the core API's paths.
-struct AccountMethodsMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .get, request.method != .head, Self.isAccountPath(request.uri.path) else {
-            return try await next(request, context)
-        }
-        var response = ProblemDetails(
-            status: 405, title: "Method not allowed", detail: "\(request.uri.path) only answers GET"
-        ).response
-        response.headers[.allow] = "GET"
-        return response
-    }
-
+extension AccountRoutes {
+    /// The account paths, for the 405 answer to other methods.
     static func isAccountPath(_ path: String) -> Bool {
         if path == "/v1/accounts" { return true }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
