@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "TallyWorker",
             dependencies: [
-                "TallyCore", "TallyAMQP", "TallyRedis",
+                "TallyCore", "TallyAMQP", "TallyRedis", "TallyAdapters",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "TallyAggregatorTests",
             dependencies: [
-                "TallyAggregator", "TallyCore",
+                "TallyAggregator", "TallyCore", "TallyAdapters",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -15,6 +15,7 @@ PACKAGES=(
     python3-venv
     curl
     openssl
+    chromium  # the headless browser that renders the account report in make test
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -33,6 +33,13 @@ for i in 1 2 3 4 5 6; do
         "{\"recordId\":\"st-$i\",\"time\":\"2026-03-0${i}T12:00:00Z\",\"sourceId\":\"billing\",\"destinationId\":\"acct-$((i % 2))\",\"type\":\"$([[ $((i % 3)) == 0 ]] && echo negative || echo positive)\",\"value\":\"1$i.5\",\"unit\":\"EUR\",\"reference\":\"inv-$i\"}" >/dev/null
 done
 
+# Account 42 of the transactions adapter, so the account report routes
+# answer 200 for the example account and 404 for the others.
+for i in 1 2 3; do
+    redis XADD "$prefix:log" '*' record \
+        "{\"recordId\":\"txn:42:$i\",\"time\":\"2026-07-1${i}T00:00:00Z\",\"sourceId\":\"transactions\",\"destinationId\":\"account:42\",\"type\":\"$([[ $i == 2 ]] && echo negative || echo positive)\",\"value\":\"1$i.25\",\"unit\":\"USD\",\"reference\":\"2026-07\"}" >/dev/null
+done
+
 TALLY_HTTP_PORT="$port" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
     "$TALLY_BIN/tally-aggregator" >"$work/aggregator.log" 2>&1 &
 pid=$!

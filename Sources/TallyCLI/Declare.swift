@@ -13,6 +13,6 @@ struct Declare: AsyncParsableCommand {
         let amqp = try AMQPConnection(settings.broker)
         try settings.topology.declare(on: amqp)
         let topology = settings.topology
-        print("declared: exchanges \(topology.recordsExchange), \(topology.notificationsExchange), \(topology.alertsExchange), \(topology.deadExchange); quorum queues \(topology.workQueue) (delivery limit \(topology.deliveryLimit)) and \(topology.deadQueue)")
+        print("declared: exchanges \(topology.recordsExchange), \(topology.notificationsExchange), \(topology.alertsExchange), \(topology.reportsExchange), \(topology.deadExchange); quorum queues \(topology.workQueue) (delivery limit \(topology.deliveryLimit)) and \(topology.deadQueue)")
     }
 }

@@ -17,6 +17,7 @@ struct TallyCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
+            Report.self,
         ])
 }
 

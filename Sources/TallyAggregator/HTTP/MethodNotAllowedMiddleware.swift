@@ -4,8 +4,12 @@ import Hummingbird
 /// path the API serves, whatever the method's name (TRACE, QUERY, …):
 /// the router alone would say 404, which wrongly suggests the path is absent.
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The paths this instance answers for: the core API's by default; a
+    /// view registered from its own file passes its own.
+    var servesPath: @Sendable (String) -> Bool = { Self.isServedPath($0) }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method != .get, request.method != .head, Self.isServedPath(request.uri.path) else {
+        guard request.method != .get, request.method != .head, servesPath(request.uri.path) else {
             return try await next(request, context)
         }
         var response = ProblemDetails(

@@ -13,6 +13,9 @@ public struct Topology: Sendable, Equatable {
     /// Topic exchanges for downstream services; routing key = destinationId.
     public var notificationsExchange = "notifications"
     public var alertsExchange = "alerts"
+    /// Topic exchange for account reports (`tally report accounts`);
+    /// routing key `account.<account>`.
+    public var reportsExchange = "reports"
     /// Deliveries after which the broker dead-letters a message that keeps
     /// failing (a poison message). RabbitMQ 3.10 has no default, and it
     /// counts every return to the queue, including those of a worker whose
@@ -40,6 +43,7 @@ public struct Topology: Sendable, Equatable {
         try connection.declareExchange(deadExchange, type: "topic")
         try connection.declareExchange(notificationsExchange, type: "topic")
         try connection.declareExchange(alertsExchange, type: "topic")
+        try connection.declareExchange(reportsExchange, type: "topic")
         try connection.declareQueue(deadQueue, arguments: [("x-queue-type", .string("quorum"))])
         try connection.bindQueue(deadQueue, exchange: deadExchange, routingKey: "#")
         try connection.declareQueue(workQueue, arguments: workQueueArguments)

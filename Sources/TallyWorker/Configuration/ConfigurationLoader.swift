@@ -42,6 +42,7 @@ public enum ConfigurationLoader {
         settings.topology.notificationsExchange = config.string(
             forKey: "topology.notifications", default: defaults.topology.notificationsExchange)
         settings.topology.alertsExchange = config.string(forKey: "topology.alerts", default: defaults.topology.alertsExchange)
+        settings.topology.reportsExchange = config.string(forKey: "topology.reports", default: defaults.topology.reportsExchange)
         settings.topology.deliveryLimit = try config.positive("topology.deliveryLimit", default: defaults.topology.deliveryLimit)
 
         settings.redis = try ConnectionSettings.redis(config, provenance, defaults: defaults.redis)

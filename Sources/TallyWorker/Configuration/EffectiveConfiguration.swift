@@ -69,6 +69,7 @@ extension WorkerConfiguration {
         out.add("topology.deadQueue", topology.deadQueue)
         out.add("topology.notifications", topology.notificationsExchange)
         out.add("topology.alerts", topology.alertsExchange)
+        out.add("topology.reports", topology.reportsExchange)
         out.add("topology.deliveryLimit", topology.deliveryLimit)
         out.add(redis)
         out.add("redis.keyPrefix", keyPrefix)

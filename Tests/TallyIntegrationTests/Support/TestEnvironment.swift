@@ -34,6 +34,7 @@ struct TestEnvironment {
         settings.topology.deadQueue = "\(runId).records.dead"
         settings.topology.notificationsExchange = "\(runId).notifications"
         settings.topology.alertsExchange = "\(runId).alerts"
+        settings.topology.reportsExchange = "\(runId).reports"
         settings.keyPrefix = "test:\(runId)"
         settings.batch.maxSize = batchSize
         settings.backoff = BackoffPolicy(initialMilliseconds: 50, maximumMilliseconds: 500)
@@ -60,6 +61,7 @@ struct TestEnvironment {
         environment["TALLY_TOPOLOGY_DEAD_QUEUE"] = settings.topology.deadQueue
         environment["TALLY_TOPOLOGY_NOTIFICATIONS"] = settings.topology.notificationsExchange
         environment["TALLY_TOPOLOGY_ALERTS"] = settings.topology.alertsExchange
+        environment["TALLY_TOPOLOGY_REPORTS"] = settings.topology.reportsExchange
         environment["TALLY_REDIS_KEY_PREFIX"] = settings.keyPrefix
         environment["TALLY_BATCH_MAX_SIZE"] = "\(settings.batch.maxSize)"
         environment["TALLY_BACKOFF_INITIAL_MS"] = "\(settings.backoff.initialMilliseconds)"

@@ -1,0 +1,28 @@
+/// Escaping for text placed in HTML, in element content or in a quoted
+/// attribute value.
+///
+/// Every string from outside (an account name, a currency, a month) goes
+/// through ``escaped(_:)`` before it reaches a page: `&`, `<`, `>`, `"` and
+/// `'` become character references, so no input can open a tag, close an
+/// attribute or start an entity. Control characters other than tab, line
+/// feed and carriage return (which HTML forbids in text) become U+FFFD.
+public enum HTMLText {
+    public static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                out += "\u{FFFD}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,133 @@
+import GRDB
+import TallyAdapters
+import TallyCore
+
+/// Reads an account's transactions from the index for ``AccountReportBuilder``,
+/// and lists the accounts the transactions source has written to.
+///
+/// The query only sums and counts; the report itself (balance, averages,
+/// months) is computed by the pure builder. As in ``AggregationEngine``,
+/// SQL sums the Int64 mantissas per (currency, type, month, scale) — exact,
+/// SQLite raises on overflow — values too long for Int64 are summed from
+/// their text, and an overflowing sum falls back to summing every value
+/// exactly in Swift.
+public struct AccountReportQuery: Sendable {
+    public let index: RecordIndex
+    public let namespace: AdapterNamespace
+
+    public init(index: RecordIndex, namespace: AdapterNamespace = .transactions) {
+        self.index = index
+        self.namespace = namespace
+    }
+
+    /// The report of `account`, nil when no transaction names it.
+    public func report(account: String) async throws -> AccountReport? {
+        let destination = namespace.destination(account)
+        let source = namespace.sourceId
+        return try await index.pool.read { db in
+            var builder = AccountReportBuilder()
+            do {
+                try Self.addSums(destination: destination, source: source, to: &builder, db)
+            } catch let error as DatabaseError where error.message?.contains("integer overflow") == true {
+                builder = AccountReportBuilder()
+                try Self.addEveryValue(destination: destination, source: source, onlyTextValues: false, to: &builder, db)
+            }
+            return builder.report(account: account)
+        }
+    }
+
+    private static func addSums(destination: String, source: String, to builder: inout AccountReportBuilder, _ db: Database) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT unit, type, reference, scale, SUM(mantissa), COUNT(*), COUNT(mantissa)
+                FROM records INDEXED BY records_by_destination
+                WHERE destination = ? AND source = ?
+                GROUP BY unit, type, reference, scale
+                """,
+            arguments: [destination, source])
+        var textValuesMissing = false
+        while let row = try rows.next() {
+            let withMantissa: Int = row[6]
+            if withMantissa > 0 {
+                builder.add(
+                    count: withMantissa, total: IndexedValue.decimal(mantissa: row[4], scale: row[3]),
+                    type: (row[1] as Int) == 0 ? .positive : .negative, currency: row[0], month: row[2])
+            }
+            if withMantissa < (row[5] as Int) { textValuesMissing = true }
+        }
+        if textValuesMissing {
+            try addEveryValue(destination: destination, source: source, onlyTextValues: true, to: &builder, db)
+        }
+    }
+
+    /// One value at a time, exactly: the values kept as text (too long for
+    /// Int64), or all of them when an SQL sum overflowed.
+    private static func addEveryValue(
+        destination: String, source: String, onlyTextValues: Bool, to builder: inout AccountReportBuilder, _ db: Database
+    ) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT unit, type, reference, mantissa, scale, value FROM records INDEXED BY records_by_destination
+                WHERE destination = ? AND source = ?\(onlyTextValues ? " AND mantissa IS NULL" : "")
+                """,
+            arguments: [destination, source])
+        while let row = try rows.next() {
+            let amount: ExactDecimal
+            if let mantissa = row[3] as Int64? {
+                amount = IndexedValue.decimal(mantissa: mantissa, scale: row[4])
+            } else {
+                amount = try ExactDecimal.parse(row[5] as String)
+            }
+            builder.add(amount, type: (row[1] as Int) == 0 ? .positive : .negative, currency: row[0], month: row[2])
+        }
+    }
+
+    /// One page of accounts in byte order, each with its transaction count.
+    public struct AccountPage: Sendable, Equatable {
+        public let accounts: [(account: String, transactionCount: Int)]
+        /// The last account of this page when more may follow: pass it as `after`.
+        public let nextAfter: String?
+
+        public static func == (a: AccountPage, b: AccountPage) -> Bool {
+            a.nextAfter == b.nextAfter && a.accounts.elementsEqual(b.accounts) { $0 == $1 }
+        }
+    }
+
+    /// Accounts after `after` (exclusive), at most `limit`.
+    public func accounts(after: String?, limit: Int) async throws -> AccountPage {
+        let prefix = namespace.destinationPrefix
+        let lower = prefix + (after ?? "")
+        let namespace = self.namespace
+        return try await index.pool.read { db in
+            // Destinations of this prefix form one range of the index:
+            // [prefix, prefix with its last byte incremented).
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT destination, COUNT(*) FROM records INDEXED BY records_by_destination
+                    WHERE destination \(after == nil ? ">=" : ">") ? AND destination < ? AND source = ?
+                    GROUP BY destination ORDER BY destination LIMIT ?
+                    """,
+                arguments: [lower, Self.upperBound(ofPrefix: prefix), namespace.sourceId, limit + 1])
+            var accounts: [(account: String, transactionCount: Int)] = []
+            for row in rows.prefix(limit) {
+                let destination: String = row[0]
+                guard let account = namespace.key(ofDestination: destination) else { continue }
+                accounts.append((account, row[1]))
+            }
+            return AccountPage(accounts: accounts, nextAfter: rows.count > limit ? accounts.last?.account : nil)
+        }
+    }
+
+    /// The smallest text above every text that starts with `prefix`, in
+    /// SQLite's byte order: the prefix with its last byte incremented
+    /// (`account:` → `account;`). Prefixes are ASCII, never ending in 0x7F.
+    static func upperBound(ofPrefix prefix: String) -> String {
+        var bytes = Array(prefix.utf8)
+        precondition(!bytes.isEmpty && bytes.last! < 0x7F, "a destination prefix must end in a printable ASCII byte")
+        bytes[bytes.count - 1] += 1
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
