@@ -129,6 +129,14 @@ struct VendorViewRoutes: Sendable {
         return AggregatorRoutes.json(200, json)
     }
 
+    /// Whether `path` is one of these routes (for the 405 of other methods).
+    static func serves(_ path: String) -> Bool {
+        if path == "/v1/users/payouts" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "users" && !parts[3].isEmpty
+            && parts[4] == "balance"
+    }
+
     /// The known query parameters; one given twice is refused, as in
     /// `/v1/aggregations`.
     static func parameters(_ request: Request, known: Set<String>) throws(InvalidParameter) -> [String: String] {
