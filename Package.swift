@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "tally-worker", targets: ["TallyWorkerCommand"]),
         .executable(name: "tally", targets: ["TallyCLI"]),
         .executable(name: "tally-aggregator", targets: ["TallyAggregatorCommand"]),
+        .executable(name: "tally-vendor-simulator", targets: ["TallyVendorSimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -114,6 +115,17 @@ let package = Package(
         // Source adapters (readings, transactions, vendor API): the pure
         // mapping of foreign inputs onto standard records. No IO.
         .target(name: "TallyAdapters", dependencies: ["TallyCore"]),
+        // A stand-in for the rate-limited vendor API (seeds 003, 004), for
+        // the integration tests and demos.
+        .executableTarget(
+            name: "TallyVendorSimulator",
+            dependencies: [
+                "TallyAdapters", "TallyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
         .testTarget(name: "TallyAdaptersTests", dependencies: ["TallyAdapters", "TallyCore"]),
         .testTarget(

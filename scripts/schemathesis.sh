@@ -40,6 +40,10 @@ for i in 1 2 3; do
         "{\"recordId\":\"txn:42:$i\",\"time\":\"2026-07-1${i}T00:00:00Z\",\"sourceId\":\"transactions\",\"destinationId\":\"account:42\",\"type\":\"$([[ $i == 2 ]] && echo negative || echo positive)\",\"value\":\"1$i.25\",\"unit\":\"USD\",\"reference\":\"2026-07\"}" >/dev/null
 done
 
+# A vendor user, so the vendor views (whose userId example is 074092) answer 200 too.
+redis XADD "$prefix:log" '*' record \
+    '{"recordId":"vendor:st-1","time":"2026-03-01T12:00:00Z","sourceId":"vendor","destinationId":"user:074092","type":"positive","value":"150","unit":"USD","reference":"earned"}' >/dev/null
+
 TALLY_HTTP_PORT="$port" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
     "$TALLY_BIN/tally-aggregator" >"$work/aggregator.log" 2>&1 &
 pid=$!

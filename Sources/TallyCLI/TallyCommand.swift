@@ -18,6 +18,7 @@ struct TallyCommand: AsyncParsableCommand {
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
             Report.self,
+            Poll.self,
         ])
 }
 

@@ -51,6 +51,7 @@ public struct AggregatorRoutes: Sendable {
             await summary(context.parameters.get("id") ?? "")
         }
         AccountRoutes(index: engine.index, logger: logger).register(on: router)
+        VendorViewRoutes(index: engine.index, logger: logger).register(on: router)
     }
 
     func aggregations(_ request: Request) async -> Response {

@@ -37,6 +37,7 @@ enum IndexSchema {
         "CREATE INDEX IF NOT EXISTS records_by_destination ON records(destination, t_ms, t_sub, record_id, unit, type, scale, mantissa)",
         "CREATE INDEX IF NOT EXISTS records_totals ON records(destination, unit, type, scale, mantissa)",
         "CREATE INDEX IF NOT EXISTS records_by_time ON records(t_ms, t_sub, destination, unit, type, scale, mantissa)",
+        VendorViewIndex.statement,
         """
         CREATE TABLE IF NOT EXISTS ingest_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -1,0 +1,47 @@
+import TallyCore
+
+/// One user's figures in one unit, as seeds 003 and 004 define them:
+/// the totals per vendor type, the balance, and the payout still owed.
+///
+/// - balance = earned − spent − paid_out (seed 004: a `payout` is only a
+///   request and does not change the balance; `paid_out` does). Seed 003's
+///   example (earned 150, spent 50, paidOut 20, balance 100) did not deduct
+///   paid_out; 004 is the later, explicit definition and is followed here.
+/// - outstanding = payout − paid_out: positive while requested payouts have
+///   not all been paid out (`GET /v1/users/payouts` lists those users).
+public struct VendorBalance: Sendable, Equatable {
+    public var earned = ExactDecimal.zero
+    public var spent = ExactDecimal.zero
+    public var payout = ExactDecimal.zero
+    public var paidOut = ExactDecimal.zero
+
+    public init() {}
+
+    public init(earned: ExactDecimal, spent: ExactDecimal, payout: ExactDecimal, paidOut: ExactDecimal) {
+        self.earned = earned
+        self.spent = spent
+        self.payout = payout
+        self.paidOut = paidOut
+    }
+
+    /// Adds `amount` to the total of the type named by a record's
+    /// `reference`; returns false (and adds nothing) for any other reference.
+    @discardableResult
+    public mutating func add(_ amount: ExactDecimal, reference: String) -> Bool {
+        switch VendorTransactionType(rawValue: reference) {
+        case .earned?: earned += amount
+        case .spent?: spent += amount
+        case .payout?: payout += amount
+        case .paidOut?: paidOut += amount
+        case nil: return false
+        }
+        return true
+    }
+
+    public var balance: ExactDecimal { earned - spent - paidOut }
+
+    public var outstandingPayout: ExactDecimal { payout - paidOut }
+
+    /// Whether the user is owed a payout (outstanding strictly above zero).
+    public var hasOutstandingPayout: Bool { ExactDecimal.zero < outstandingPayout }
+}

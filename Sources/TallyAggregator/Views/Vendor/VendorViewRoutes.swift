@@ -1,0 +1,153 @@
+import Foundation
+import Hummingbird
+import Logging
+import TallyAdapters
+import TallyCore
+
+/// The per-user views of seeds 003 and 004 over the vendor adapter's
+/// records (``AdapterNamespace/vendor``), answered from the index:
+///
+/// - `GET /v1/users/{userId}/balance[?unit=]`: `balance, earned, spent,
+///   payout, paidOut` (see ``VendorBalance``), exact decimal strings;
+///   404 for a user with no vendor transactions (in that unit), 409 when the
+///   user has several units and none was named.
+/// - `GET /v1/users/payouts[?limit=&cursor=]`: users whose payout − paid_out
+///   is above zero, with the amounts, by userId then unit, paged.
+struct VendorViewRoutes: Sendable {
+    let index: RecordIndex
+    let logger: Logger
+    let namespace = AdapterNamespace.vendor
+
+    static let defaultLimit = 100
+    static let maxLimit = 1_000
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.add(middleware: MethodNotAllowedMiddleware(servesPath: { Self.serves($0) }))
+        router.get("/v1/users/payouts") { request, _ in await payouts(request) }
+        router.get("/v1/users/{userId}/balance") { request, context in
+            await balance(context.parameters.get("userId") ?? "", request)
+        }
+    }
+
+    func balance(_ rawUserId: String, _ request: Request) async -> Response {
+        let parameters: [String: String]
+        do {
+            parameters = try Self.parameters(request, known: ["unit"])
+        } catch {
+            return ProblemDetails(error).response
+        }
+        guard let userId = rawUserId.removingPercentEncoding, !userId.isEmpty else {
+            return ProblemDetails(InvalidParameter("userId", "not a valid percent-encoded userId")).response
+        }
+        let maxUserLength = AggregationQueryParser.maxFilterLength - namespace.destinationPrefix.unicodeScalars.count
+        guard userId.unicodeScalars.count <= maxUserLength else {
+            return ProblemDetails(InvalidParameter("userId", "longer than \(maxUserLength) characters")).response
+        }
+        if let unit = parameters["unit"], unit.isEmpty || unit.unicodeScalars.count > AggregationQueryParser.maxFilterLength {
+            return ProblemDetails(InvalidParameter("unit", "must be 1 to \(AggregationQueryParser.maxFilterLength) characters")).response
+        }
+        let destination = namespace.destination(userId)
+        let entries: [VendorViewQueries.Entry]
+        do {
+            entries = try await index.pool.read { db in try VendorViewQueries.user(destination, db) }
+        } catch {
+            logger.error("vendor balance of \(userId) failed: \(error)")
+            return ProblemDetails(status: 500, title: "Internal error", detail: "the query failed; see the aggregator's log").response
+        }
+        let chosen: VendorViewQueries.Entry
+        if let unit = parameters["unit"] {
+            guard let entry = entries.first(where: { $0.unit == unit }) else {
+                return ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId) in \(unit)").response
+            }
+            chosen = entry
+        } else {
+            guard let first = entries.first else {
+                return ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId)").response
+            }
+            guard entries.count == 1 else {
+                let units = entries.map(\.unit).joined(separator: ", ")
+                return ProblemDetails(
+                    status: 409, title: "Several units",
+                    detail: "user \(userId) has amounts in \(units); name one with ?unit=", parameter: "unit"
+                ).response
+            }
+            chosen = first
+        }
+        var json = "{\"userId\":"
+        JSONWriter.appendQuoted(userId, to: &json)
+        json += ",\"unit\":"
+        JSONWriter.appendQuoted(chosen.unit, to: &json)
+        let figures = chosen.balance
+        json += ",\"count\":\(chosen.count),\"balance\":\"\(figures.balance)\",\"earned\":\"\(figures.earned)\""
+        json += ",\"spent\":\"\(figures.spent)\",\"payout\":\"\(figures.payout)\",\"paidOut\":\"\(figures.paidOut)\"}"
+        return AggregatorRoutes.json(200, json)
+    }
+
+    func payouts(_ request: Request) async -> Response {
+        let parameters: [String: String]
+        var limit = Self.defaultLimit
+        var after: VendorPayoutsCursor.Position?
+        do throws(InvalidParameter) {
+            parameters = try Self.parameters(request, known: ["limit", "cursor"])
+            if let text = parameters["limit"] {
+                guard text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                    let value = Int(text), (1...Self.maxLimit).contains(value)
+                else { throw InvalidParameter("limit", "must be an integer from 1 to \(Self.maxLimit)") }
+                limit = value
+            }
+            if let text = parameters["cursor"] {
+                guard let position = VendorPayoutsCursor.decode(text) else {
+                    throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
+                }
+                after = position
+            }
+        } catch {
+            return ProblemDetails(error).response
+        }
+        let page: (entries: [VendorViewQueries.Entry], more: Bool)
+        do {
+            page = try await index.pool.read { [after, limit] db in try VendorViewQueries.outstanding(after: after, limit: limit, db) }
+        } catch {
+            logger.error("vendor payouts query failed: \(error)")
+            return ProblemDetails(status: 500, title: "Internal error", detail: "the query failed; see the aggregator's log").response
+        }
+        var json = "{\"payouts\":["
+        for (position, entry) in page.entries.enumerated() {
+            if position > 0 { json += "," }
+            json += "{\"userId\":"
+            JSONWriter.appendQuoted(namespace.key(ofDestination: entry.destination) ?? entry.destination, to: &json)
+            json += ",\"unit\":"
+            JSONWriter.appendQuoted(entry.unit, to: &json)
+            let figures = entry.balance
+            json += ",\"outstanding\":\"\(figures.outstandingPayout)\",\"payout\":\"\(figures.payout)\",\"paidOut\":\"\(figures.paidOut)\"}"
+        }
+        json += "]"
+        if page.more, let last = page.entries.last {
+            json += ",\"nextCursor\":"
+            JSONWriter.appendQuoted(VendorPayoutsCursor.encode(.init(destination: last.destination, unit: last.unit)), to: &json)
+        }
+        json += "}"
+        return AggregatorRoutes.json(200, json)
+    }
+
+    /// Whether `path` is one of these routes (for the 405 of other methods).
+    static func serves(_ path: String) -> Bool {
+        if path == "/v1/users/payouts" { return true }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "users" && !parts[3].isEmpty
+            && parts[4] == "balance"
+    }
+
+    /// The known query parameters; one given twice is refused, as in
+    /// `/v1/aggregations`.
+    static func parameters(_ request: Request, known: Set<String>) throws(InvalidParameter) -> [String: String] {
+        var values: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters {
+            let key = String(name)
+            guard known.contains(key) else { continue }
+            guard values[key] == nil else { throw InvalidParameter(key, "given more than once") }
+            values[key] = String(value)
+        }
+        return values
+    }
+}

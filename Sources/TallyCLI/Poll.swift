@@ -1,0 +1,142 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import TallyCore
+import TallyWorker
+
+/// `tally poll …`: long-running pollers of source APIs.
+struct Poll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Poll a source API and publish what it returns as standard records.",
+        subcommands: [PollVendor.self])
+}
+
+/// `tally poll vendor --url …`: the rate-limited vendor transaction API of
+/// seeds 003 and 004. Options only; the poller is `VendorPoller`.
+struct PollVendor: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vendor",
+        abstract: "Poll the vendor transaction API under its rate limit; publish each transaction as a record.",
+        discussion: """
+            Asks GET <url>?limit=<page-size>&after=<cursor> at most --rate-limit times per --rate-window-ms \
+            (also across restarts: recent request instants are kept in Redis), publishes every transaction \
+            with publisher confirms as recordId vendor:<id>, sourceId vendor, destinationId user:<userId>, \
+            reference = the vendor type (earned, spent, payout, paid_out), type positive for earned and \
+            negative for the others, value = amount exactly, unit = --unit; transactions that cannot be \
+            mapped go to the dead-letter exchange with reason invalid-vendor-transaction. The cursor is \
+            stored in Redis (<keyPrefix>:adapter:{<state-name>}:cursor) only after the broker confirmed the \
+            page, so a restart resumes there and replays at most one page, harmlessly. 429s honour \
+            Retry-After; errors back off exponentially with jitter. SIGINT/SIGTERM stop cleanly; a second \
+            signal exits at once.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "The vendor's transactions endpoint, e.g. http://127.0.0.1:8099/transactions.")
+    var url: String
+
+    @Option(help: "Unit of every amount (the API sends none).")
+    var unit = "USD"
+
+    @Option(help: "Transactions per request, 1…1000.")
+    var pageSize = 1_000
+
+    @Option(help: "At most this many requests …")
+    var rateLimit = 5
+
+    @Option(help: "… per this many milliseconds (rolling).")
+    var rateWindowMs: Int64 = 60_000
+
+    @Option(help: "Added to the window, for clock differences.")
+    var rateMarginMs: Int64 = 100
+
+    @Option(help: "Wait after a page that caught up, before asking again (0: as the rate limit allows).")
+    var idleMs: Int64 = 12_000
+
+    @Option(help: "A request without an answer by then has failed.")
+    var requestTimeoutMs: Int64 = 30_000
+
+    @Option(help: "Backoff after failures: first wait …")
+    var backoffInitialMs = 1_000
+
+    @Option(help: "… doubling up to this (with jitter).")
+    var backoffMaxMs = 60_000
+
+    @Option(help: "Names this poller's cursor and request history in Redis.")
+    var stateName = "vendor"
+
+    @Flag(help: "Stop once caught up instead of polling forever.")
+    var once = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let stop = StopSignal()
+        PollSignals.install(stop: stop)
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        guard let format = LogFormat(rawValue: ProcessInfo.processInfo.environment["TALLY_LOG_FORMAT"] ?? "text") else {
+            throw ValidationError("TALLY_LOG_FORMAT must be text or json")
+        }
+        format.bootstrap(level: level)
+        var logger = Logger(label: "tally.poll.vendor")
+        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
+        guard let endpoint = URL(string: url) else { throw ValidationError("--url is not a URL: \(url)") }
+        let worker = try await connection.load()
+        var settings = VendorPollerConfiguration(url: endpoint, worker: worker)
+        settings.unit = unit
+        settings.pageSize = pageSize
+        settings.rateLimit = rateLimit
+        settings.rateWindowMilliseconds = rateWindowMs
+        settings.rateMarginMilliseconds = rateMarginMs
+        settings.idleMilliseconds = idleMs
+        settings.requestTimeoutMilliseconds = requestTimeoutMs
+        settings.backoff = BackoffPolicy(initialMilliseconds: backoffInitialMs, maximumMilliseconds: backoffMaxMs)
+        settings.stateName = stateName
+        settings.stopWhenCaughtUp = once
+        let poller: VendorPoller
+        do {
+            poller = try VendorPoller(configuration: settings, logger: logger, stop: stop)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        // The poller blocks (hiredis, rabbitmq-c, a semaphore on URLSession):
+        // it gets a thread of its own, never one of the cooperative pool.
+        nonisolated(unsafe) let confined = poller
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                confined.run()
+                finished.resume()
+            }
+            thread.name = "tally-poll-vendor"
+            thread.start()
+        }
+    }
+}
+
+/// SIGINT and SIGTERM: the first asks the poller to stop between steps
+/// (a page whose confirms are in gets its cursor stored), the second exits
+/// at once, which is safe: the stored cursor only ever follows confirms.
+enum PollSignals {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(stop: StopSignal) {
+        let count = Mutex(0)
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                let seen = count.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                if seen >= 2 { exit(128 + signalNumber) }
+                stop.request()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
