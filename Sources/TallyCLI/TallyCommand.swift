@@ -12,6 +12,7 @@ struct TallyCommand: AsyncParsableCommand {
         discussion: "Connection settings are the worker's: Config/worker.json overridden by TALLY_* variables.",
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
+            ImportCommand.self,
         ])
 }
 

@@ -34,14 +34,14 @@ public struct TransactionRowMapper: Sendable {
         let id = try AdapterRecord.key(try row.required("id"), column: "id")
         let account = try AdapterRecord.key(try row.required("account"), column: "account")
         let time = try Self.time(try row.required("date"))
-        var amountText = try row.required("amount")
-        if amountText.hasPrefix("+") { amountText.removeFirst() }
-        let negative = amountText.hasPrefix("-")
-        if negative { amountText.removeFirst() }
-        guard !amountText.hasPrefix("+"), !amountText.hasPrefix("-") else {
-            throw RowRejection("amount: \"\(try row.required("amount"))\" has more than one sign")
+        let written = try row.required("amount")
+        var amountText = Substring(written)
+        let negative = amountText.first == "-"
+        if negative || amountText.first == "+" { amountText.removeFirst() }
+        guard amountText.first != "+", amountText.first != "-" else {
+            throw RowRejection("amount: \"\(written)\" has more than one sign")
         }
-        let magnitude = try AdapterRecord.amount(amountText, column: "amount")
+        let magnitude = try AdapterRecord.amount(String(amountText), column: "amount")
         let currency = row.optional("currency").flatMap { $0.isEmpty ? nil : $0 } ?? defaultCurrency
         return try AdapterRecord.make(
             recordId: "txn:\(account):\(id)", time: time, namespace: .transactions, key: account,

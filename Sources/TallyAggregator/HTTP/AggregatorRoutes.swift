@@ -50,6 +50,7 @@ public struct AggregatorRoutes: Sendable {
         router.get("/v1/destinations/{id}/summary") { _, context in
             await summary(context.parameters.get("id") ?? "")
         }
+        ReadingsViews(index: engine.index, logger: logger).register(on: router)
     }
 
     func aggregations(_ request: Request) async -> Response {
