@@ -13,6 +13,7 @@
 #      and worst) at that size
 #
 # Environment: READINGS (default 10000000), WORKERS (default 2), RUNS (7),
+# TALLY_SKIP_BUILD=1 (use the existing release binaries),
 # TALLY_BENCH_REDIS_PORT, TALLY_BENCH_AMQP_PORT, TALLY_BENCH_DIST_PORT,
 # TALLY_BENCH_HTTP_PORT (18485).
 set -euo pipefail
@@ -34,10 +35,12 @@ port="${TALLY_BENCH_HTTP_PORT:-18485}"
 export TALLY_HTTP_PORT="$port"
 data="$TALLY_STATE_DIR/data"
 
-log "release build"
-swift build -c release --product tally >&2
-swift build -c release --product tally-worker >&2
-swift build -c release --product tally-aggregator >&2
+if [[ "${TALLY_SKIP_BUILD:-0}" != 1 ]]; then  # TALLY_SKIP_BUILD=1: use the release binaries as they are
+    log "release build"
+    swift build -c release --product tally >&2
+    swift build -c release --product tally-worker >&2
+    swift build -c release --product tally-aggregator >&2
+fi
 
 cleanup() { log "stopping the bench fleet"; "$here/down.sh" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
