@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-aggregator clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-aggregator bench-readings clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench    end-to-end throughput of one release-built worker"
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
+	@echo "make bench-readings     READINGS (default 10,000,000) seed-001 readings: import, drain, ingest, view latencies"
 
 run: up
 	scripts/demo.sh
@@ -50,6 +51,9 @@ bench: build-release
 
 bench-aggregator: deps
 	scripts/bench-aggregator.sh
+
+bench-readings: deps
+	scripts/bench-readings.sh
 
 clean: down
 	rm -rf .build .state

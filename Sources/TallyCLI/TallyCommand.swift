@@ -19,6 +19,7 @@ struct TallyCommand: AsyncParsableCommand {
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
             Report.self,
             Poll.self,
+            ImportCommand.self,
         ])
 }
 

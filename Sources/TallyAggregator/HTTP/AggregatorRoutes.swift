@@ -52,6 +52,7 @@ public struct AggregatorRoutes: Sendable {
         }
         AccountRoutes(index: engine.index, logger: logger).register(on: router)
         VendorViewRoutes(index: engine.index, logger: logger).register(on: router)
+        ReadingsViews(index: engine.index, logger: logger).register(on: router)
     }
 
     func aggregations(_ request: Request) async -> Response {

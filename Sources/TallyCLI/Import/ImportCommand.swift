@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import TallyAdapters
+import TallyRedis
+import TallyWorker
+
+/// `tally import …`: the source adapters' file imports (README, "Source adapters").
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a foreign CSV file as standard records (readings, matches, transactions).",
+        discussion: """
+            Streams the file (constant memory), shows progress on standard error, publishes each row as a \
+            record with publisher confirms, and writes rows it cannot send to a rejects file with their line \
+            numbers and reasons. recordIds come from each row's identity, so importing a file again is harmless. \
+            Exits non-zero when any row was rejected or refused by the broker.
+            """,
+        subcommands: [ImportReadings.self, ImportMatches.self, ImportTransactions.self])
+}
+
+/// Options every import shares.
+struct ImportOptions: ParsableArguments {
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The CSV file.")
+    var file: String
+
+    @Option(help: "Where rejected rows go (CSV: line,reason,row); default FILE.rejects.csv.")
+    var rejects: String?
+
+    @Option(help: "Publishes awaiting their confirm at most.")
+    var window = 1_000
+
+    var rejectsPath: String { rejects ?? file + ".rejects.csv" }
+
+    /// Runs the import and prints its summary. An ``ImportFailure`` (no
+    /// file, a bad header) ends the command with its message and status 1.
+    func run(what: String, settings: WorkerConfiguration, makeMapper: CSVImport.MapperFactory) throws -> CSVImport.Outcome {
+        let importer = CSVImport(
+            path: file, rejectsPath: rejectsPath, exchange: settings.topology.recordsExchange, broker: settings.broker,
+            window: window)
+        let outcome = try importer.run(makeMapper: makeMapper)
+        print(importer.summary(outcome, what: what))
+        return outcome
+    }
+}
+
+struct ImportReadings: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readings",
+        abstract: "Import electricity interval readings (seed 001).",
+        discussion: """
+            Columns: read_timestamp,interval_read,energy_flow_direction,icp_id (e.g. \
+            2018-06-14 00:30:00+12,1.343,X,33). One record per row: destination icp:<icp_id>, value in kWh, \
+            X (consumption) positive, I (injection) negative, reference the local date.
+            """)
+
+    @OptionGroup var options: ImportOptions
+
+    func run() async throws {
+        let settings = try await options.connection.load()
+        let outcome = try options.run(what: "readings", settings: settings) { header throws(HeaderRejection) in
+            let mapper = try ReadingRowMapper(header: header, limits: settings.limits)
+            return { fields throws(RowRejection) in try mapper.record(fields) }
+        }
+        if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
+    }
+}
+
+struct ImportMatches: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "matches",
+        abstract: "Import the matching algorithm's output (seed 001); each run is kept as its own version.",
+        discussion: """
+            Columns: icp_id, matched_amount, read_date, read_time, publish_datetime, buyer_seller (quoted values \
+            and “curly” quotes as the algorithm writes them). The run is publish_datetime to the second, unless \
+            --run names it.
+            """)
+
+    @OptionGroup var options: ImportOptions
+
+    @Option(
+        name: .customLong("run"),
+        help: "This algorithm run's publish time, e.g. '2018-06-27 16:39:36+12' (default: each row's publish_datetime, to the second).")
+    var runTime: String?
+
+    func run() async throws {
+        let settings = try await options.connection.load()
+        let runName: String?
+        do throws(RowRejection) {
+            runName = try runTime.map { text throws(RowRejection) in MatchRowMapper.run(of: try ProducerTimestamp(text, column: "--run")) }
+        } catch {
+            throw ValidationError(error.reason)
+        }
+        let outcome = try options.run(what: "matches", settings: settings) { header throws(HeaderRejection) in
+            let mapper = try MatchRowMapper(header: header, runOverride: runName, limits: settings.limits)
+            return { fields throws(RowRejection) in try mapper.record(fields) }
+        }
+        if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
+    }
+}
+
+struct ImportTransactions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transactions",
+        abstract: "Import a transactions file once (seed 002).",
+        discussion: """
+            Header required; columns id,date,amount,account (any order, any case) and optionally currency. \
+            date: YYYY-MM-DD or RFC 3339; amount: signed decimal (+ optional). A file with the same content \
+            (SHA-256) as one already imported is refused.
+            """)
+
+    @OptionGroup var options: ImportOptions
+
+    @Option(help: "Currency of rows without a currency column.")
+    var currency = "USD"
+
+    func run() async throws {
+        let settings = try await options.connection.load()
+        let hash = try ImportedFileClaim.sha256(path: options.file)
+        let claim = ImportedFileClaim(connection: try RedisConnection(settings.redis), prefix: settings.keyPrefix, hash: hash)
+        try claim.claim(file: options.file)
+        let currency = self.currency
+        let outcome: CSVImport.Outcome
+        do {
+            outcome = try options.run(what: "transactions", settings: settings) { header throws(HeaderRejection) in
+                let mapper = try TransactionRowMapper(header: header, defaultCurrency: currency, limits: settings.limits)
+                return { fields throws(RowRejection) in try mapper.record(fields) }
+            }
+        } catch {
+            claim.release()
+            throw error
+        }
+        if outcome.refused > 0 {
+            claim.release()
+        } else {
+            try claim.complete(file: options.file, rows: outcome.rows)
+        }
+        if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# make bench-readings: seed 001 at scale (BENCHMARKS.md, "Readings").
+#
+#   1. release build of tally, tally-worker, tally-aggregator
+#   2. private bench servers (TALLY_BENCH_* ports, .state/bench-readings)
+#   3. N readings (default 10,000,000: 14 days x 48 x N/672 ICPs) and one
+#      matching run over 2 days for every ICP, generated as CSV files
+#   4. phase by phase, so each figure is one stage's own:
+#      import (tally import readings + matches, workers stopped: the rate a
+#      producer reaches with confirms), fleet drain (WORKERS workers empty
+#      the queue), aggregator ingest (a fresh aggregator indexes the log)
+#   5. latency of the readings and matches views (RUNS times each, median
+#      and worst) at that size
+#
+# Environment: READINGS (default 10000000), WORKERS (default 2), RUNS (7),
+# TALLY_SKIP_BUILD=1 (use the existing release binaries),
+# TALLY_BENCH_REDIS_PORT, TALLY_BENCH_AMQP_PORT, TALLY_BENCH_DIST_PORT,
+# TALLY_BENCH_HTTP_PORT (18485).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$here/.." && pwd -P)"
+cd "$repo"
+# shellcheck source=scripts/private-servers.sh
+source "$here/private-servers.sh"
+TALLY_BENCH_STATE_DIR="${TALLY_BENCH_STATE_DIR:-$repo/.state/bench-readings}"
+private_servers bench 16380 15674 25674
+export TALLY_BIN="$repo/.build/release"
+export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-19641}"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+readings="${READINGS:-10000000}"
+workers="${WORKERS:-2}"
+runs="${RUNS:-7}"
+port="${TALLY_BENCH_HTTP_PORT:-18485}"
+export TALLY_HTTP_PORT="$port"
+data="$TALLY_STATE_DIR/data"
+
+if [[ "${TALLY_SKIP_BUILD:-0}" != 1 ]]; then  # TALLY_SKIP_BUILD=1: use the release binaries as they are
+    log "release build"
+    swift build -c release --product tally >&2
+    swift build -c release --product tally-worker >&2
+    swift build -c release --product tally-aggregator >&2
+fi
+
+cleanup() { log "stopping the bench fleet"; "$here/down.sh" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+"$here/down.sh" >/dev/null 2>&1 || true
+rm -rf "$TALLY_STATE_DIR"
+mkdir -p "$data"
+WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" servers >&2
+"$TALLY_BIN/tally" declare >/dev/null
+
+log "generating $readings readings"
+t0=$(now_ns)
+icps=$(python3 "$here/bench-readings-generate.py" "$data/readings.csv" "$data/matches.csv" "$readings")
+matches=$(($(wc -l <"$data/matches.csv") - 1))
+log "generated in $(elapsed "$t0") s: $icps ICPs, $(du -h "$data/readings.csv" | cut -f1) of readings, $matches matches"
+
+redis() { redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" "$@"; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", n / s }'; }
+
+log "import: readings (no workers running)"
+t0=$(now_ns)
+"$TALLY_BIN/tally" import readings "$data/readings.csv" --rejects "$data/readings.rejects.csv" >"$data/import-readings.txt"
+import_s=$(elapsed "$t0")
+cat "$data/import-readings.txt" >&2
+t0=$(now_ns)
+"$TALLY_BIN/tally" import matches "$data/matches.csv" --rejects "$data/matches.rejects.csv" >"$data/import-matches.txt"
+import_matches_s=$(elapsed "$t0")
+cat "$data/import-matches.txt" >&2
+total=$((readings + matches))
+
+log "fleet drain: $workers workers, $total records queued"
+t0=$(now_ns)
+TALLY_AGGREGATOR=0 WORKERS="$workers" TALLY_SKIP_DEPS=1 "$here/up.sh" workers >&2
+applied() { [[ "$(redis XLEN tally:log)" -ge "$total" ]]; }
+wait_for 14400 "$total records applied" "" applied || die "the fleet did not apply $total records"
+drain_s=$(elapsed "$t0")
+WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" workers >/dev/null 2>&1 || true
+
+log "aggregator ingest: a fresh aggregator indexes $total log entries"
+metric() { curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { printf "%d\n", $2 }'; }
+t0=$(now_ns)
+TALLY_INDEX_PATH="$TALLY_STATE_DIR/aggregator/index.sqlite" TALLY_STREAM_TRIM_INTERVAL_SECONDS=0 \
+    TALLY_AGGREGATOR=1 WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" workers >&2
+indexed() { [[ "$(metric tally_aggregator_ingested_records_total 2>/dev/null || echo 0)" -ge "$total" ]]; }
+wait_for 14400 "$total records indexed" "" indexed || die_with_log "indexing failed" "$AGG_LOG"
+ingest_s=$(elapsed "$t0")
+ready() { curl -fsS "http://127.0.0.1:$port/ready"; }
+wait_for 600 "the aggregator to be ready" "" ready || true
+
+# time_query NAME URL: RUNS timings (ms), prints "NAME median worst"
+time_query() {
+    local name=$1 url=$2 times=()
+    curl -fsS -o /dev/null "http://127.0.0.1:$port$url"  # warm
+    for ((i = 0; i < runs; i++)); do
+        times+=("$(curl -fsS -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$url")")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '
+        { t[NR] = $1 * 1000 } END { printf "%-58s median %8.1f ms   worst %8.1f ms\n", name, t[int((NR + 1) / 2)], t[NR] }'
+}
+icp=$((1000000 + icps / 2))
+check=$(curl -fsS "http://127.0.0.1:$port/v1/readings/$icp?from=2018-06-01&to=2018-06-14" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+[[ "$check" == 672 ]] || die "the readings view returned $check readings for ICP $icp, expected 672"
+
+{
+    echo "readings: $readings ($icps ICPs x 14 days x 48), matches: $matches (one run, 2 days); workers: $workers; $(nproc) cores, shared"
+    echo "import readings (publish with confirms, no consumer): $(rate "$readings" "$import_s") rows/s ($readings in $import_s s)"
+    echo "import matches: $(rate "$matches" "$import_matches_s") rows/s ($matches in $import_matches_s s)"
+    echo "fleet drain ($workers workers, queue to Redis): $(rate "$total" "$drain_s") records/s ($total in $drain_s s)"
+    echo "aggregator ingest (log to index): $(rate "$total" "$ingest_s") records/s ($total in $ingest_s s), index $(du -sh "$TALLY_STATE_DIR/aggregator" | cut -f1)"
+    time_query "readings of one ICP, 14 days (672 rows)" "/v1/readings/$icp?from=2018-06-01&to=2018-06-14"
+    time_query "readings of one ICP, one day" "/v1/readings/$icp?from=2018-06-05"
+    time_query "matches runs of one ICP" "/v1/matches/$icp/runs"
+    time_query "matches totals of one ICP, 2 days, buyer, latest run" "/v1/matches/$icp/totals?from=2018-06-01&to=2018-06-02&side=buyer"
+    time_query "matches per day of one ICP (paged)" "/v1/matches/$icp"
+    time_query "matches by key, one day, first page of 100 ICPs" "/v1/matches?from=2018-06-01"
+    time_query "matches by key, one day, page of 1,000 ICPs" "/v1/matches?from=2018-06-01&limit=1000"
+    echo "Redis used_memory: $(redis info memory | awk -F: '/^used_memory_human:/{print $2}' | tr -d '\r')"
+} | tee "$TALLY_STATE_DIR/results.txt"
