@@ -11,6 +11,9 @@ import TallyCore
 /// the neighbours' builds, and the VM exposes no instruction counter
 /// (`perf stat -e instructions` says "not supported"), whereas an
 /// allocation count is exact and repeatable. Wall time is still printed.
+///
+/// Names have no spaces or slashes: the tool writes threshold files with
+/// those replaced but looks them up by the name as it is.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal, .instructions],
@@ -37,26 +40,26 @@ let benchmarks: @Sendable () -> Void = {
     let layout = RedisKeyLayout()
     let alerts = AlertPolicy()
 
-    Benchmark("Record: parse + validate a typical body") { benchmark in
+    Benchmark("Record.validate.typical") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(validator.validate(body))
         }
     }
 
-    Benchmark("Record: reject a malformed body") { benchmark in
+    Benchmark("Record.validate.malformed") { benchmark in
         let bad = Array(Samples.badValueBody.utf8)
         for _ in benchmark.scaledIterations {
             blackHole(validator.validate(bad))
         }
     }
 
-    Benchmark("ExactDecimal: parse an amount") { benchmark in
+    Benchmark("ExactDecimal.parse") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try? ExactDecimal.parse(Samples.amount))
         }
     }
 
-    Benchmark("ExactDecimal: add to a running total") { benchmark in
+    Benchmark("ExactDecimal.add") { benchmark in
         let total = try! ExactDecimal.parse("98765432.1")
         let amount = try! ExactDecimal.parse("1234.56")
         for _ in benchmark.scaledIterations {
@@ -64,7 +67,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Summary: add a record") { benchmark in
+    Benchmark("Summary.add") { benchmark in
         var summary = Summary()
         summary.add(record)
         for _ in benchmark.scaledIterations {
@@ -74,13 +77,13 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Notification: canonical record JSON (String)") { benchmark in
+    Benchmark("Notification.canonicalJSON.String") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(record.canonicalJSON)
         }
     }
 
-    Benchmark("Notification: canonical JSON and tail into a buffer") { benchmark in
+    Benchmark("Notification.canonicalAndTail.bytes") { benchmark in
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1_024)
         for _ in benchmark.scaledIterations {
@@ -91,7 +94,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Notification: prefix and alert (String)") { benchmark in
+    Benchmark("Notification.prefixAndAlert.String") { benchmark in
         let threshold = ExactDecimal.tenThousand
         for _ in benchmark.scaledIterations {
             blackHole(OutputComposer.notificationPrefix(record, canonicalJSON: canonical))
@@ -99,7 +102,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Notification: whole, with the previous summary") { benchmark in
+    Benchmark("Notification.whole") { benchmark in
         var previous = Summary()
         previous.add(record)
         for _ in benchmark.scaledIterations {
@@ -107,7 +110,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Redis: keys and fingerprint into a buffer") { benchmark in
+    Benchmark("Redis.keysAndFingerprint.bytes") { benchmark in
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1_024)
         for _ in benchmark.scaledIterations {
@@ -120,7 +123,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Redis: keys and fingerprint (String)") { benchmark in
+    Benchmark("Redis.keysAndFingerprint.String") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(layout.destinationBase(record.destinationId))
             blackHole(layout.referenceSummary(record.destinationId, reference: record.reference))
@@ -132,7 +135,7 @@ let benchmarks: @Sendable () -> Void = {
     // The worker's whole Swift-side work for one valid record before Redis:
     // validate the body, fingerprint it, check the alert threshold and write
     // the FCALL's arguments into the (reused) command buffer.
-    Benchmark("Per record: validate, prepare and write the FCALL") { benchmark in
+    Benchmark("PerRecord.validateAndWriteFCALL") { benchmark in
         let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
         var bytes: [UInt8] = []
         var lengths: [Int] = []
