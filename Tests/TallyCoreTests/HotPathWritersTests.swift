@@ -109,7 +109,7 @@ struct HotPathWritersTests {
         let prefix = OutputComposer.notificationPrefix(record, canonicalJSON: canonical)
         #expect(
             arguments == [
-                "FCALL", "tally_apply", "4",
+                "FCALL", "tally_apply_v2", "4",
                 layout.destinationBase("acct-42"), layout.referenceSummary("acct-42", reference: "inv-7"), layout.log,
                 layout.claims("r-1"),
                 "r-1", fingerprint.description, "positive", "12345.5", "EUR", "inv-7",

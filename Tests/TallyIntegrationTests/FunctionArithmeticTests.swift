@@ -32,8 +32,8 @@ struct FunctionArithmeticTests {
         }
         var commands: [RedisCommand] = []
         for (a, b) in cases {
-            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "add", a, b))
-            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "sub", a, b))
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "add", a, b))
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "sub", a, b))
         }
         let replies = try redis.pipeline(commands)
         for (index, (a, b)) in cases.enumerated() {

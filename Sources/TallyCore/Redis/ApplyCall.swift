@@ -1,4 +1,4 @@
-/// The arguments of one `FCALL tally_apply` (the Redis Function in
+/// The arguments of one `FCALL tally_apply_v2` (the Redis Function in
 /// `TallyFunctionLibrary`, which documents each KEY and ARGV), written for a
 /// record straight into a command's argument buffer.
 ///
@@ -20,7 +20,7 @@ public struct ApplyCall: Sendable {
         self.buckets = Array(String(buckets).utf8)
     }
 
-    /// Appends `FCALL tally_apply 4 KEYS… ARGV…` for `record`.
+    /// Appends `FCALL tally_apply_v2 4 KEYS… ARGV…` for `record`.
     /// - Parameter alertThreshold: the threshold the record's value exceeds
     ///   (``AlertPolicy/thresholdExceeded(by:)``), or nil for no alert.
     public func write(
@@ -33,7 +33,7 @@ public struct ApplyCall: Sendable {
             lengths.append(bytes.count - start)
         }
         argument { $0.append(contentsOf: "FCALL".utf8) }
-        argument { $0.append(contentsOf: "tally_apply".utf8) }
+        argument { $0.append(contentsOf: Self.function.utf8) }
         argument { $0.append(UInt8(ascii: "4")) }
         // KEYS
         argument { layout.appendDestinationBase(record.destinationId, to: &$0) }
@@ -53,6 +53,11 @@ public struct ApplyCall: Sendable {
         argument { $0.append(contentsOf: bucketSeconds) }
         argument { $0.append(contentsOf: buckets) }
     }
+
+    /// The function called: version 2 of the library, whose ARGV 7 and 8
+    /// are the notification tail and the alert threshold
+    /// (`TallyFunctionLibrary` in TallyWorker loads it under this name).
+    public static let function = "tally_apply_v2"
 
     /// Arguments per call: FCALL, the name, the key count, 4 keys, 11 ARGV.
     public static let argumentCount = 18

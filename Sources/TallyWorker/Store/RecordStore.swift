@@ -24,7 +24,7 @@ final class RecordStore {
         if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
     }
 
-    /// Sends one `FCALL tally_apply` per record, all in one transaction:
+    /// Sends one `FCALL tally_apply_v2` per record, all in one transaction:
     /// one round trip and one AOF fsync for the batch (see
     /// `RedisConnection.transaction`). Redis applies them while the caller
     /// waits for the previous batch's confirms; ``receiveApplied(count:)``
@@ -67,7 +67,7 @@ final class RecordStore {
         }
     }
 
-    /// The `FCALL tally_apply` for one record.
+    /// The `FCALL tally_apply_v2` for one record.
     static func command(for prepared: PreparedRecord, with call: ApplyCall) -> RedisCommand {
         var command = RedisCommand()
         write(prepared, with: call, into: &command)

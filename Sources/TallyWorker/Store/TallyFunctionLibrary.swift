@@ -1,6 +1,8 @@
+import TallyCore
+
 /// The Redis Function library that applies a record atomically.
 ///
-/// One `FCALL tally_apply` does the claim, both summaries, the log append and
+/// One `FCALL tally_apply_v2` does the claim, both summaries, the log append and
 /// the stored outcome in one Redis transaction (DESIGN.md, invariant 2): no
 /// state can exist where the claim is there and the effect is not.
 ///
@@ -10,7 +12,7 @@
 /// sign lives in the `p:`/`n:` field), so subtraction is needed only to
 /// render `net`.
 ///
-/// `tally_apply` KEYS: 1 destination base `<prefix>:{dest}`, 2 reference
+/// `tally_apply_v2` KEYS: 1 destination base `<prefix>:{dest}`, 2 reference
 /// summary, 3 log stream, 4 the recordId's claim shard (bucket appended here). ARGV: 1 recordId, 2 fingerprint, 3 type
 /// (positive|negative), 4 value (plain non-negative decimal), 5 unit,
 /// 6 reference, 7 the notification after the record up to `"previous":`
@@ -30,8 +32,21 @@
 /// the Function from KEYS[1]. The claim shard and the log are global keys,
 /// which ties the Function to one Redis primary (see README, key layout).
 public enum TallyFunctionLibrary {
+    /// The library's name, versioned with its arguments: version 2 takes the
+    /// record once (ARGV 7 the notification tail, 8 the alert threshold).
+    /// A worker loads its own version, so during a rolling upgrade old and
+    /// new workers each call the function that reads their arguments, on
+    /// the same keys and stored formats; nothing replaces the other's
+    /// library. `FUNCTION DELETE tally` removes version 1 once no worker
+    /// of that version runs.
+    public static let name = "tally_v2"
+    /// The function that applies a record (`ApplyCall` builds its call).
+    public static let apply = ApplyCall.function
+    /// Decimal arithmetic alone, for the tests: `FCALL tally_decimal_v2 0 add|sub a b`.
+    public static let decimal = "tally_decimal_v2"
+
     public static let source = #"""
-#!lua name=tally
+#!lua name=tally_v2
 
 -- Exact decimal arithmetic on plain non-negative decimal strings ("12.50").
 local function parts(s)
@@ -206,7 +221,6 @@ local function apply(keys, args)
   local sum_key, refs_key = base .. ':sum', base .. ':refs'
   local ref_flat = redis.call('HGETALL', ref_key)
   local sum = redis.call('HMGET', sum_key, 'count', field)
-  redis.call('SISMEMBER', refs_key, reference)
   local ref_count, ref_old = 0, nil
   for i = 1, #ref_flat, 2 do
     if ref_flat[i] == 'count' then ref_count = tonumber(ref_flat[i + 1])
@@ -214,6 +228,9 @@ local function apply(keys, args)
   end
   local sum_count = tonumber(sum[1]) or 0
   if ref_count == nil then return redis.error_reply('malformed count in ' .. ref_key) end
+  -- The references set is written only for a reference's first record;
+  -- only then is it read first, so a key of the wrong type fails here.
+  if ref_count == 0 then redis.call('SISMEMBER', refs_key, reference) end
   local ref_new = ref_old and add(ref_old, value) or value
   local sum_new = sum[2] and add(sum[2], value) or value
   local record = args[9]
@@ -241,7 +258,7 @@ local function decimal(keys, args)
   return sub(args[2], args[3])
 end
 
-redis.register_function('tally_apply', apply)
-redis.register_function{function_name = 'tally_decimal', callback = decimal, flags = {'no-writes'}}
+redis.register_function('tally_apply_v2', apply)
+redis.register_function{function_name = 'tally_decimal_v2', callback = decimal, flags = {'no-writes'}}
 """#
 }
