@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-aggregator bench-readings clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -13,6 +13,7 @@ help:
 	@echo "make status   what runs"
 	@echo "make bench    end-to-end throughput of one release-built worker"
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
+	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 	@echo "make bench-readings     READINGS (default 10,000,000) seed-001 readings: import, drain, ingest, view latencies"
 
@@ -48,6 +49,9 @@ build-release: deps
 
 bench: build-release
 	scripts/bench.sh
+
+bench-micro: deps
+	scripts/bench-micro.sh
 
 bench-aggregator: deps
 	scripts/bench-aggregator.sh

@@ -18,6 +18,8 @@ let package = Package(
         .executable(name: "tally", targets: ["TallyCLI"]),
         .executable(name: "tally-aggregator", targets: ["TallyAggregatorCommand"]),
         .executable(name: "tally-vendor-simulator", targets: ["TallyVendorSimulator"]),
+        // For the micro-benchmarks in Benchmarks/ (a package of its own).
+        .library(name: "TallyCore", targets: ["TallyCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

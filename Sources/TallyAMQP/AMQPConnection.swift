@@ -140,6 +140,55 @@ public final class AMQPConnection {
     }
 
     public func publish(_ message: AMQPOutgoing, body: UnsafeRawBufferPointer) throws(AMQPError) {
+        let payload = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
+        let status: Int32
+        if message.headers.isEmpty {
+            status = publishBorrowing(message, payload)
+        } else {
+            status = publishCopying(message, payload)
+        }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw AMQPError(.io, "publish to \(message.exchange): \(Self.statusText(status))")
+        }
+    }
+
+    /// The common case (notifications, alerts): no headers, so the strings
+    /// are lent to rabbitmq-c straight from their UTF-8 storage — it copies
+    /// them into its frame buffer before returning — and a publish costs no
+    /// allocation here.
+    private func publishBorrowing(_ message: AMQPOutgoing, _ payload: amqp_bytes_t) -> Int32 {
+        var exchange = message.exchange
+        var routingKey = message.routingKey
+        var messageId = message.messageId ?? ""
+        var contentType = message.contentType ?? ""
+        return exchange.withUTF8 { exchange in
+            routingKey.withUTF8 { routingKey in
+                messageId.withUTF8 { messageIdBytes in
+                    contentType.withUTF8 { contentTypeBytes in
+                        var properties = amqp_basic_properties_t()
+                        properties._flags = 0
+                        if message.contentType != nil {
+                            properties._flags |= TALLY_FLAG_CONTENT_TYPE
+                            properties.content_type = Self.borrowed(contentTypeBytes)
+                        }
+                        if message.persistent {
+                            properties._flags |= TALLY_FLAG_DELIVERY_MODE
+                            properties.delivery_mode = 2
+                        }
+                        if message.messageId != nil {
+                            properties._flags |= TALLY_FLAG_MESSAGE_ID
+                            properties.message_id = Self.borrowed(messageIdBytes)
+                        }
+                        return amqp_basic_publish(
+                            state, channel, Self.borrowed(exchange), Self.borrowed(routingKey), 0, 0, &properties, payload)
+                    }
+                }
+            }
+        }
+    }
+
+    /// With headers (dead letters): the table is built in a ``CallArena``.
+    private func publishCopying(_ message: AMQPOutgoing, _ payload: amqp_bytes_t) -> Int32 {
         let arena = CallArena()
         var properties = amqp_basic_properties_t()
         properties._flags = 0
@@ -155,16 +204,16 @@ public final class AMQPConnection {
             properties._flags |= TALLY_FLAG_MESSAGE_ID
             properties.message_id = arena.bytes(messageId)
         }
-        if !message.headers.isEmpty {
-            properties._flags |= TALLY_FLAG_HEADERS
-            properties.headers = arena.table(message.headers)
-        }
-        let payload = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
-        let status = amqp_basic_publish(
+        properties._flags |= TALLY_FLAG_HEADERS
+        properties.headers = arena.table(message.headers)
+        return amqp_basic_publish(
             state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey), 0, 0, &properties, payload)
-        guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(.io, "publish to \(message.exchange): \(Self.statusText(status))")
-        }
+    }
+
+    /// An `amqp_bytes_t` over memory that outlives the call it is passed to.
+    private static func borrowed(_ bytes: UnsafeBufferPointer<UInt8>) -> amqp_bytes_t {
+        guard bytes.count > 0, let base = bytes.baseAddress else { return amqp_empty_bytes }
+        return amqp_bytes_t(len: bytes.count, bytes: UnsafeMutableRawPointer(mutating: base))
     }
 
     /// Publishes a text body straight from the string's UTF-8 storage.

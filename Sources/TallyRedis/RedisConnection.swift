@@ -79,11 +79,30 @@ public final class RedisConnection {
     /// The first half of ``transaction(_:)``: writes it out now, so Redis
     /// works on it while the caller does something else.
     public func sendTransaction(_ commands: [RedisCommand]) throws(RedisError) {
-        try append(RedisCommand("MULTI"))
+        try append(Self.multi)
         for command in commands { try append(command) }
-        try append(RedisCommand("EXEC"))
+        try append(Self.exec)
         try flush()
     }
+
+    /// ``sendTransaction(_:)`` for `count` commands that `write` puts, one
+    /// at a time, into a buffer reused for all of them: a batch of records
+    /// costs no array of commands and no allocation per command.
+    public func sendTransaction(count: Int, _ write: (_ index: Int, _ command: inout RedisCommand) -> Void) throws(RedisError) {
+        try append(Self.multi)
+        for index in 0..<count {
+            scratch.removeAll()
+            write(index, &scratch)
+            try append(scratch)
+        }
+        try append(Self.exec)
+        try flush()
+    }
+
+    private static let multi = RedisCommand("MULTI")
+    private static let exec = RedisCommand("EXEC")
+    /// The buffer ``sendTransaction(count:_:)`` writes each command into.
+    private var scratch = RedisCommand()
 
     /// The second half of ``transaction(_:)``, for `count` commands.
     public func receiveTransaction(count: Int) throws(RedisError) -> [RedisReply] {

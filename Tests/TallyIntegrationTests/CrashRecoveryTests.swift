@@ -118,7 +118,7 @@ struct CrashRecoveryTests {
 
         // As after a Redis that restarted without its data.
         let redis = try environment.redis()
-        #expect(try redis.command(RedisCommand("FUNCTION", "DELETE", "tally")) == .status("OK"))
+        #expect(try redis.command(RedisCommand("FUNCTION", "DELETE", TallyFunctionLibrary.name)) == .status("OK"))
         try environment.publish(Array(records.dropFirst(100)))
         try notifications.collect(atLeast: 200)
 

@@ -18,15 +18,8 @@ struct FunctionApplyTests {
         func apply(_ body: [UInt8]) throws -> RedisReply {
             let record = try RecordValidator().validate(body).get()
             let prepared = PreparedRecord(record, alerts: AlertPolicy())
-            var command = RedisCommand("FCALL", "tally_apply", "4")
-            command.append(layout.destinationBase(record.destinationId))
-            command.append(layout.referenceSummary(record.destinationId, reference: record.reference))
-            command.append(layout.log)
-            command.append(layout.claims(record.recordId))
-            for argument in [
-                record.recordId, prepared.fingerprint.description, record.type.rawValue, record.value.description,
-                record.unit, record.reference, prepared.notificationPrefix, "", prepared.canonicalJSON, "86400", "8",
-            ] { command.append(argument) }
+            let command = RecordStore.command(
+                for: prepared, with: ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8))
             return try redis.command(command)
         }
         let original = RecordStream.body(id: "\(environment.runId)-1", destination: "acct-1", value: "\"5\"")

@@ -20,10 +20,20 @@ struct FunctionArithmeticTests {
         for _ in 0..<300 {
             cases.append((Self.randomDecimal(&random), Self.randomDecimal(&random)))
         }
+        // The Function's fast path (at most 15 digits at the common scale,
+        // exact in a double) and both sides of its limit.
+        cases += [
+            ("999999999999999", "999999999999999"), ("99999999999999.9", "0.1"), ("0.000000000000001", "0"),
+            ("999999999999999", "1.0"), ("4503599627370495", "4503599627370497"), ("1234.56", "1234.56"),
+            ("0.05", "0.5"), ("100", "0.001"), ("9007199254740993", "0"),
+        ]
+        for _ in 0..<300 {
+            cases.append((Self.smallDecimal(&random), Self.smallDecimal(&random)))
+        }
         var commands: [RedisCommand] = []
         for (a, b) in cases {
-            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "add", a, b))
-            commands.append(RedisCommand("FCALL", "tally_decimal", "0", "sub", a, b))
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "add", a, b))
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "sub", a, b))
         }
         let replies = try redis.pipeline(commands)
         for (index, (a, b)) in cases.enumerated() {
@@ -32,6 +42,18 @@ struct FunctionArithmeticTests {
             #expect(replies[2 * index].text == (x + y).description, "\(a) + \(b)")
             #expect(replies[2 * index + 1].text == (x - y).description, "\(a) - \(b)")
         }
+    }
+
+    /// Amounts and totals as they usually are: up to 10 integer and 8
+    /// fraction digits, sometimes zero, sometimes with trailing zeros.
+    private static func smallDecimal(_ random: inout SeededGenerator) -> String {
+        var text = Bool.random(using: &random) ? "0" : String(Int.random(in: 1...9_999_999_999, using: &random))
+        let scale = Int.random(in: 0...8, using: &random)
+        if scale > 0 {
+            text += "."
+            for _ in 0..<scale { text += String(Int.random(in: 0...9, using: &random)) }
+        }
+        return text
     }
 
     private static func randomDecimal(_ random: inout SeededGenerator) -> String {

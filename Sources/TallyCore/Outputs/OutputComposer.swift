@@ -18,6 +18,19 @@ public enum OutputComposer {
         return out
     }
 
+    /// What follows the record in a notification, up to the `previous`
+    /// summary: `,"summary":{"destinationId":…,"reference":…,"previous":`.
+    /// The worker sends this and the canonical record to the Redis Function,
+    /// which puts `{"record":` in front (the record travels once, not once
+    /// per output that contains it).
+    public static func appendNotificationTail(_ record: Record, to out: inout [UInt8]) {
+        out.append(contentsOf: #","summary":{"destinationId":"#.utf8)
+        JSONWriter.appendQuoted(record.destinationId, to: &out)
+        out.append(contentsOf: #","reference":"#.utf8)
+        JSONWriter.appendQuoted(record.reference, to: &out)
+        out.append(contentsOf: #","previous":"#.utf8)
+    }
+
     /// What closes a notification after the `previous` object.
     public static let notificationSuffix = "}}"
 

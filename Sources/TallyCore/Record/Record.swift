@@ -35,25 +35,32 @@ public struct Record: Sendable, Equatable {
     /// The record as the fleet echoes it (notifications, alerts, the log):
     /// fixed field order, the value always as an exact decimal string.
     public var canonicalJSON: String {
-        var out = "{\"recordId\":"
-        out.reserveCapacity(160 + recordId.utf8.count + destinationId.utf8.count + reference.utf8.count)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + recordId.utf8.count + destinationId.utf8.count + reference.utf8.count)
+        appendCanonicalJSON(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``canonicalJSON``'s bytes to `out`: the worker writes it
+    /// straight into the Redis command, without a `String` in between.
+    public func appendCanonicalJSON(to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"recordId":"#.utf8)
         JSONWriter.appendQuoted(recordId, to: &out)
-        out += ",\"time\":"
+        out.append(contentsOf: #","time":"#.utf8)
         JSONWriter.appendQuoted(timeText, to: &out)
-        out += ",\"sourceId\":"
+        out.append(contentsOf: #","sourceId":"#.utf8)
         JSONWriter.appendQuoted(sourceId, to: &out)
-        out += ",\"destinationId\":"
+        out.append(contentsOf: #","destinationId":"#.utf8)
         JSONWriter.appendQuoted(destinationId, to: &out)
-        out += ",\"type\":\""
-        out += type.rawValue
-        out += "\",\"value\":\""
-        out += value.description
-        out += "\",\"unit\":"
+        out.append(contentsOf: #","type":""#.utf8)
+        out.append(contentsOf: type.rawValue.utf8)
+        out.append(contentsOf: #"","value":""#.utf8)
+        out.append(contentsOf: value.description.utf8)
+        out.append(contentsOf: #"","unit":"#.utf8)
         JSONWriter.appendQuoted(unit, to: &out)
-        out += ",\"reference\":"
+        out.append(contentsOf: #","reference":"#.utf8)
         JSONWriter.appendQuoted(reference, to: &out)
-        out += "}"
-        return out
+        out.append(UInt8(ascii: "}"))
     }
 }
 

@@ -11,18 +11,26 @@ public struct RecordFingerprint: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ record: Record) {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        @inline(__always) func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        @inline(__always) func feed<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
             for byte in bytes {
                 hash ^= UInt64(byte)
                 hash &*= 0x0000_0100_0000_01b3
             }
+        }
+        @inline(__always) func mix<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            feed(bytes)
             // A separator no field can contain (control characters are rejected).
             hash ^= 0x1F
             hash &*= 0x0000_0100_0000_01b3
         }
+        /// The bytes of `String(number)`, without making the String.
+        @inline(__always) func mixNumber(_ number: Int64) {
+            if number < 0 { feed(CollectionOfOne(UInt8(ascii: "-"))) }
+            DecimalText.withDigits(of: number.magnitude) { mix($0) }
+        }
         mix(record.recordId.utf8)
-        mix(String(record.time.epochSeconds).utf8)
-        mix(String(record.time.nanoseconds).utf8)
+        mixNumber(record.time.epochSeconds)
+        mixNumber(Int64(record.time.nanoseconds))
         mix(record.sourceId.utf8)
         mix(record.destinationId.utf8)
         mix(record.type.rawValue.utf8)
@@ -34,7 +42,20 @@ public struct RecordFingerprint: Sendable, Hashable, CustomStringConvertible {
 
     /// Sixteen lowercase hex digits, as stored in Redis.
     public var description: String {
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.utf8.count) + hex
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        appendHex(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the sixteen hex digits of ``description`` to `out`.
+    public func appendHex(to out: inout [UInt8]) {
+        var shift: UInt64 = 60
+        while true {
+            let nibble = UInt8(truncatingIfNeeded: (value >> shift) & 0xF)
+            out.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+            if shift == 0 { break }
+            shift -= 4
+        }
     }
 }

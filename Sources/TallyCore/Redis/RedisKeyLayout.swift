@@ -29,19 +29,33 @@ public struct RedisKeyLayout: Sendable, Equatable {
     }
 
     public func destinationBase(_ destinationId: String) -> String {
-        var out = prefix
-        out.reserveCapacity(prefix.utf8.count + destinationId.utf8.count + 3)
-        out += ":{"
-        for scalar in destinationId.unicodeScalars {
-            switch scalar {
-            case "%": out += "%25"
-            case "{": out += "%7B"
-            case "}": out += "%7D"
-            default: out.unicodeScalars.append(scalar)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(prefix.utf8.count + destinationId.utf8.count + 3)
+        appendDestinationBase(destinationId, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``destinationBase(_:)``'s bytes to `out` (the worker writes
+    /// keys straight into the Redis command).
+    public func appendDestinationBase(_ destinationId: String, to out: inout [UInt8]) {
+        out.append(contentsOf: prefix.utf8)
+        out.append(contentsOf: ":{".utf8)
+        for byte in destinationId.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"): out.append(contentsOf: "%25".utf8)
+            case UInt8(ascii: "{"): out.append(contentsOf: "%7B".utf8)
+            case UInt8(ascii: "}"): out.append(contentsOf: "%7D".utf8)
+            default: out.append(byte)
             }
         }
-        out += "}"
-        return out
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends ``referenceSummary(_:reference:)``'s bytes to `out`.
+    public func appendReferenceSummary(_ destinationId: String, reference: String, to out: inout [UInt8]) {
+        appendDestinationBase(destinationId, to: &out)
+        out.append(contentsOf: ":ref:".utf8)
+        out.append(contentsOf: reference.utf8)
     }
 
     public func destinationSummary(_ destinationId: String) -> String {
@@ -60,6 +74,12 @@ public struct RedisKeyLayout: Sendable, Equatable {
         destinationBase(destinationId) + ":pending"
     }
 
+    /// Appends ``pending(_:)``'s bytes to `out`.
+    public func appendPending(_ destinationId: String, to out: inout [UInt8]) {
+        appendDestinationBase(destinationId, to: &out)
+        out.append(contentsOf: ":pending".utf8)
+    }
+
     public func stats(_ destinationId: String) -> String {
         destinationBase(destinationId) + ":stats"
     }
@@ -72,11 +92,23 @@ public struct RedisKeyLayout: Sendable, Equatable {
 
     /// The claims of `recordId`, without the bucket (the Function appends it).
     public func claims(_ recordId: String) -> String {
+        prefix + ":ids:" + String(Self.claimShard(recordId))
+    }
+
+    /// Appends ``claims(_:)``'s bytes to `out`.
+    public func appendClaims(_ recordId: String, to out: inout [UInt8]) {
+        out.append(contentsOf: prefix.utf8)
+        out.append(contentsOf: ":ids:".utf8)
+        DecimalText.append(Self.claimShard(recordId), to: &out)
+    }
+
+    /// A stable hash (FNV-1a) of the recordId's bytes, modulo the shard count.
+    static func claimShard(_ recordId: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in recordId.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        return prefix + ":ids:" + String(hash % Self.claimShards)
+        return hash % claimShards
     }
 }

@@ -8,15 +8,13 @@ final class RecordStore {
     private let connection: RedisConnection
     private let layout: RedisKeyLayout
     private let dedup: DedupSettings
-    private let bucketSeconds: String
-    private let buckets: String
+    private let call: ApplyCall
 
     init(connection: RedisConnection, layout: RedisKeyLayout, dedup: DedupSettings) throws(RedisError) {
         self.connection = connection
         self.layout = layout
         self.dedup = dedup
-        self.bucketSeconds = String(dedup.bucketSeconds)
-        self.buckets = String(dedup.buckets)
+        self.call = ApplyCall(layout: layout, bucketSeconds: dedup.bucketSeconds, buckets: dedup.buckets)
         try loadFunctions()
     }
 
@@ -26,13 +24,15 @@ final class RecordStore {
         if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
     }
 
-    /// Sends one `FCALL tally_apply` per record, all in one transaction:
+    /// Sends one `FCALL tally_apply_v2` per record, all in one transaction:
     /// one round trip and one AOF fsync for the batch (see
     /// `RedisConnection.transaction`). Redis applies them while the caller
     /// waits for the previous batch's confirms; ``receiveApplied(count:)``
     /// collects the answers, in the order requests were sent.
     func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
-        try connection.sendTransaction(records.map(command(for:)))
+        try connection.sendTransaction(count: records.count) { index, command in
+            Self.write(records[index], with: call, into: &command)
+        }
     }
 
     /// The answers to ``sendApply(_:)``. A Redis that lost the library
@@ -51,9 +51,12 @@ final class RecordStore {
     /// Sent behind any pending apply; answered by ``receiveForgotten(count:)``.
     func sendForget(_ outputs: [RecordOutputs]) throws(RedisError) {
         guard !outputs.isEmpty else { return }
-        try connection.sendTransaction(outputs.map {
-            RedisCommand("HDEL", layout.pending($0.destinationId), $0.recordId)
-        })
+        try connection.sendTransaction(count: outputs.count) { index, command in
+            let outputs = outputs[index]
+            command.append("HDEL")
+            command.appendArgument { layout.appendPending(outputs.destinationId, to: &$0) }
+            command.append(outputs.recordId)
+        }
     }
 
     func receiveForgotten(count: Int) throws(RedisError) {
@@ -64,25 +67,19 @@ final class RecordStore {
         }
     }
 
-    private func command(for prepared: PreparedRecord) -> RedisCommand {
-        let record = prepared.record
-        var command = RedisCommand("FCALL", "tally_apply", "4")
-        command.append(layout.destinationBase(record.destinationId))
-        command.append(layout.referenceSummary(record.destinationId, reference: record.reference))
-        command.append(layout.log)
-        command.append(layout.claims(record.recordId))
-        command.append(record.recordId)
-        command.append(prepared.fingerprint.description)
-        command.append(record.type.rawValue)
-        command.append(record.value.description)
-        command.append(record.unit)
-        command.append(record.reference)
-        command.append(prepared.notificationPrefix)
-        command.append(prepared.alert ?? "")
-        command.append(prepared.canonicalJSON)
-        command.append(bucketSeconds)
-        command.append(buckets)
+    /// The `FCALL tally_apply_v2` for one record.
+    static func command(for prepared: PreparedRecord, with call: ApplyCall) -> RedisCommand {
+        var command = RedisCommand()
+        write(prepared, with: call, into: &command)
         return command
+    }
+
+    private static func write(_ prepared: PreparedRecord, with call: ApplyCall, into command: inout RedisCommand) {
+        command.appendArguments { bytes, lengths in
+            call.write(
+                prepared.record, fingerprint: prepared.fingerprint, alertThreshold: prepared.alertThreshold,
+                into: &bytes, lengths: &lengths)
+        }
     }
 
     private static func result(of reply: RedisReply) -> ApplyResult {
@@ -104,22 +101,18 @@ final class RecordStore {
     }
 }
 
-/// A valid record with everything the Function needs computed once.
+/// A valid record with what the Function needs besides its fields: the
+/// fingerprint and the alert threshold it crosses, if any. The texts sent
+/// (keys, canonical JSON, notification tail) are written straight into the
+/// command by `ApplyCall`.
 struct PreparedRecord {
     let record: Record
-    let canonicalJSON: String
     let fingerprint: RecordFingerprint
-    let notificationPrefix: String
-    let alert: String?
+    let alertThreshold: ExactDecimal?
 
     init(_ record: Record, alerts: AlertPolicy) {
         self.record = record
-        let canonical = record.canonicalJSON
-        self.canonicalJSON = canonical
         self.fingerprint = RecordFingerprint(record)
-        self.notificationPrefix = OutputComposer.notificationPrefix(record, canonicalJSON: canonical)
-        self.alert = alerts.thresholdExceeded(by: record).map {
-            OutputComposer.alert(canonicalJSON: canonical, threshold: $0)
-        }
+        self.alertThreshold = alerts.thresholdExceeded(by: record)
     }
 }

@@ -1,6 +1,8 @@
+import TallyCore
+
 /// The Redis Function library that applies a record atomically.
 ///
-/// One `FCALL tally_apply` does the claim, both summaries, the log append and
+/// One `FCALL tally_apply_v2` does the claim, both summaries, the log append and
 /// the stored outcome in one Redis transaction (DESIGN.md, invariant 2): no
 /// state can exist where the claim is there and the effect is not.
 ///
@@ -10,11 +12,16 @@
 /// sign lives in the `p:`/`n:` field), so subtraction is needed only to
 /// render `net`.
 ///
-/// `tally_apply` KEYS: 1 destination base `<prefix>:{dest}`, 2 reference
+/// `tally_apply_v2` KEYS: 1 destination base `<prefix>:{dest}`, 2 reference
 /// summary, 3 log stream, 4 the recordId's claim shard (bucket appended here). ARGV: 1 recordId, 2 fingerprint, 3 type
 /// (positive|negative), 4 value (plain non-negative decimal), 5 unit,
-/// 6 reference, 7 notification prefix, 8 alert body or "", 9 canonical record
-/// JSON, 10 dedup bucket seconds, 11 dedup buckets kept.
+/// 6 reference, 7 the notification after the record up to `"previous":`
+/// (`OutputComposer.appendNotificationTail`), 8 the alert threshold crossed
+/// or "" for no alert, 9 canonical record JSON, 10 dedup bucket seconds,
+/// 11 dedup buckets kept. The record is sent once (ARGV 9); the Function
+/// puts the notification and the alert together around it, byte for byte
+/// as `OutputComposer.notification` and `.alert` do (`ApplyCall` builds
+/// the arguments).
 /// Returns `{"applied", outcome}`, `{"pending", outcome}` (applied before,
 /// not yet confirmed), `{"duplicate"}` or `{"conflict"}`. The pending
 /// outcome is stored behind the record's fingerprint, so a conflict is still
@@ -25,8 +32,21 @@
 /// the Function from KEYS[1]. The claim shard and the log are global keys,
 /// which ties the Function to one Redis primary (see README, key layout).
 public enum TallyFunctionLibrary {
+    /// The library's name, versioned with its arguments: version 2 takes the
+    /// record once (ARGV 7 the notification tail, 8 the alert threshold).
+    /// A worker loads its own version, so during a rolling upgrade old and
+    /// new workers each call the function that reads their arguments, on
+    /// the same keys and stored formats; nothing replaces the other's
+    /// library. `FUNCTION DELETE tally` removes version 1 once no worker
+    /// of that version runs.
+    public static let name = "tally_v2"
+    /// The function that applies a record (`ApplyCall` builds its call).
+    public static let apply = ApplyCall.function
+    /// Decimal arithmetic alone, for the tests: `FCALL tally_decimal_v2 0 add|sub a b`.
+    public static let decimal = "tally_decimal_v2"
+
     public static let source = #"""
-#!lua name=tally
+#!lua name=tally_v2
 
 -- Exact decimal arithmetic on plain non-negative decimal strings ("12.50").
 local function parts(s)
@@ -93,14 +113,42 @@ local function byte_less(a, b)
   return #a < #b
 end
 
+-- The fast path of add and sub: when both operands have at most 15 digits
+-- at the common scale, each is an integer below 10^15 in a double, and so
+-- are their sum and difference (below 2^53): exact, as the digit-wise path
+-- is, at a fraction of the Lua work (most amounts and totals are this
+-- small). Returns nil when an operand is too long.
+local function scaled(a, b)
+  local ai, af = parts(a)
+  local bi, bf = parts(b)
+  local scale = math.max(#af, #bf)
+  if #ai + scale > 15 or #bi + scale > 15 then return nil end
+  return tonumber(ai .. af) * 10 ^ (scale - #af), tonumber(bi .. bf) * 10 ^ (scale - #bf), scale
+end
+
+-- A non-negative integer below 2^53 written with `scale` fraction digits.
+local function place_scaled(n, scale)
+  local digits = string.format('%.0f', n)
+  if scale == 0 then return digits end
+  if #digits <= scale then digits = string.rep('0', scale + 1 - #digits) .. digits end
+  return string.sub(digits, 1, #digits - scale) .. '.' .. string.sub(digits, #digits - scale + 1)
+end
+
 local function add(a, b)
-  local x, y, scale = align(a, b)
+  local x, y, scale = scaled(a, b)
+  if x then return place_scaled(x + y, scale) end
+  x, y, scale = align(a, b)
   return place_point(chunked(x, y, 1), scale)
 end
 
 -- a - b, signed.
 local function sub(a, b)
-  local x, y, scale = align(a, b)
+  local x, y, scale = scaled(a, b)
+  if x then
+    if x >= y then return place_scaled(x - y, scale) end
+    return '-' .. place_scaled(y - x, scale)
+  end
+  x, y, scale = align(a, b)
   if not byte_less(x, y) then return place_point(chunked(x, y, -1), scale) end
   return '-' .. place_point(chunked(y, x, -1), scale)
 end
@@ -173,11 +221,6 @@ local function apply(keys, args)
   local sum_key, refs_key = base .. ':sum', base .. ':refs'
   local ref_flat = redis.call('HGETALL', ref_key)
   local sum = redis.call('HMGET', sum_key, 'count', field)
-  redis.call('SISMEMBER', refs_key, reference)
-  local log_type = redis.call('TYPE', log_key)['ok']
-  if log_type ~= 'stream' and log_type ~= 'none' then
-    return redis.error_reply('WRONGTYPE ' .. log_key .. ' is not a stream')
-  end
   local ref_count, ref_old = 0, nil
   for i = 1, #ref_flat, 2 do
     if ref_flat[i] == 'count' then ref_count = tonumber(ref_flat[i + 1])
@@ -185,15 +228,23 @@ local function apply(keys, args)
   end
   local sum_count = tonumber(sum[1]) or 0
   if ref_count == nil then return redis.error_reply('malformed count in ' .. ref_key) end
+  -- The references set is written only for a reference's first record;
+  -- only then is it read first, so a key of the wrong type fails here.
+  if ref_count == 0 then redis.call('SISMEMBER', refs_key, reference) end
   local ref_new = ref_old and add(ref_old, value) or value
   local sum_new = sum[2] and add(sum[2], value) or value
-  local outcome = args[7] .. render(ref_flat) .. '}}\n' .. args[8]
+  local record = args[9]
+  local alert = ''
+  if args[8] ~= '' then alert = '{"record":' .. record .. ',"threshold":"' .. args[8] .. '"}' end
+  local outcome = '{"record":' .. record .. args[7] .. render(ref_flat) .. '}}\n' .. alert
 
-  -- Writes.
+  -- Writes. XADD comes first: it is the one write whose key was not read
+  -- above (a log key of another type fails it), and failing first it
+  -- leaves nothing behind; the others cannot fail after the reads.
+  redis.call('XADD', log_key, '*', 'record', record)
   redis.call('HSET', ref_key, 'count', ref_count + 1, field, ref_new)
   if ref_count == 0 then redis.call('SADD', refs_key, reference) end
   redis.call('HSET', sum_key, 'count', sum_count + 1, field, sum_new)
-  redis.call('XADD', log_key, '*', 'record', args[9])
   local ids_key = claims .. ':' .. bucket
   redis.call('HSET', ids_key, record_id, fingerprint)
   redis.call('EXPIRE', ids_key, bucket_seconds * (buckets + 1))
@@ -207,7 +258,7 @@ local function decimal(keys, args)
   return sub(args[2], args[3])
 end
 
-redis.register_function('tally_apply', apply)
-redis.register_function{function_name = 'tally_decimal', callback = decimal, flags = {'no-writes'}}
+redis.register_function('tally_apply_v2', apply)
+redis.register_function{function_name = 'tally_decimal_v2', callback = decimal, flags = {'no-writes'}}
 """#
 }
