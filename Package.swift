@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "tally-worker", targets: ["TallyWorkerCommand"]),
         .executable(name: "tally", targets: ["TallyCLI"]),
         .executable(name: "tally-aggregator", targets: ["TallyAggregatorCommand"]),
+        .executable(name: "tally-loadtest", targets: ["TallyLoadTestCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -112,6 +114,27 @@ let package = Package(
         // Source adapters (readings, transactions, vendor API): the pure
         // mapping of foreign inputs onto standard records. No IO.
         .target(name: "TallyAdapters", dependencies: ["TallyCore"]),
+        // The load generator (issue 4), in loadtest/: a pure library (plan,
+        // oracle, verification, summaries, reports) and the executable that
+        // wires it to the broker, Redis, the aggregator and /proc.
+        .target(
+            name: "TallyLoadTest",
+            dependencies: ["TallyCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "loadtest/Sources/TallyLoadTest"
+        ),
+        .executableTarget(
+            name: "TallyLoadTestCommand",
+            dependencies: [
+                "TallyLoadTest", "TallyCore", "TallyWorker", "TallyAMQP", "TallyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "loadtest/Sources/TallyLoadTestCommand"
+        ),
+        .testTarget(
+            name: "TallyLoadTestTests",
+            dependencies: ["TallyLoadTest", "TallyCore"],
+            path: "loadtest/Tests/TallyLoadTestTests"
+        ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
         .testTarget(name: "TallyAdaptersTests", dependencies: ["TallyAdapters", "TallyCore"]),
         .testTarget(

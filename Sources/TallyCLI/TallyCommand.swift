@@ -11,7 +11,7 @@ struct TallyCommand: AsyncParsableCommand {
         abstract: "Operate a tally fleet: topology, publishing, dead letters, summaries.",
         discussion: "Connection settings are the worker's: Config/worker.json overridden by TALLY_* variables.",
         subcommands: [
-            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
+            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, ConfigCommand.self,
         ])
 }
 
