@@ -84,7 +84,8 @@ struct LoadTestToolTests {
     }
 
     /// The oracle told the wrong threshold (the worker alerts above 10000,
-    /// the run expects above 500): the alerts no longer match and it fails.
+    /// the run expects above 500, and a third of its values are above 500):
+    /// the alerts no longer match and it fails.
     @Test func aWrongOracleInputFailsTheRun() throws {
         let environment = TestEnvironment("loadtest-oracle", batchSize: 50)
         defer { environment.cleanUp() }
@@ -92,7 +93,7 @@ struct LoadTestToolTests {
         let run = try LoadTestProcess.run(
             environment, name: "wrong-threshold",
             arguments: arguments(runId: "\(environment.runId)-lt", worker: worker, aggregator: aggregator, records: 200) + [
-                "--alert-threshold", "500", "--alerts", "0",
+                "--alert-threshold", "500", "--alerts", "0.3",
             ])
         #expect(run.status == 1, "the run must fail:\n\(run.output)")
         #expect(run.checks["alerts exactly for values above the threshold"] == false, "\(run.checks)")
