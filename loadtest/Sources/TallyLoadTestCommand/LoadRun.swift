@@ -94,11 +94,13 @@ struct LoadRun {
         var measureStart: UInt64 = 0
         if setup.backlog {
             note("\(setup.label): \(plan.messageCount) messages published in \(String(format: "%.2f", RunClock.seconds(publishEnd))) s; draining")
-            if let command = setup.afterPublish { try Self.runShell(command) }
+            // The drain starts with the command that starts the workers:
+            // their start-up is part of draining a backlog.
             measureStart = clock.nanos
+            if let command = setup.afterPublish { try Self.runShell(command) }
             if let discoverWorkers {
                 probe = WorkerProbe(pids: WorkerProbe.discover(given: [], stateDirectory: discoverWorkers))
-                workersBefore = probe.sample()
+                workersBefore = [:]  // started during the measurement: all their CPU counts
                 _ = progress.stop()
                 progress = ProgressLine(
                     label: setup.label, total: plan.messageCount, counters: counters, clock: clock, probe: probe, enabled: setup.showProgress)
@@ -157,13 +159,11 @@ struct LoadRun {
     /// Runs a shell command (e.g. the one that starts the workers after a
     /// backlog was published) and fails when it fails.
     static func runShell(_ command: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LoadTestError("--after-publish command exited with \(process.terminationStatus): \(command)")
+        // system(3), not Foundation's Process: waitUntilExit needs a run
+        // loop that this thread (and the blocked main thread) do not turn.
+        let status = system(command)
+        guard status == 0 else {
+            throw LoadTestError("--after-publish command failed (status \(status)): \(command)")
         }
     }
 }

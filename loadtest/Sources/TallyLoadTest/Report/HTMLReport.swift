@@ -13,6 +13,7 @@ public enum HTMLReport {
             td, th { border: 1px solid #ddd; padding: 4px 8px; text-align: left; vertical-align: top; }
             .ok { color: #1a7f37; } .failed { color: #cf222e; font-weight: bold; }
             code { background: #f4f4f4; padding: 1px 4px; }
+            pre { white-space: pre-wrap; }
             </style></head><body>
             <h1>tally-loadtest: \(e(report.name))</h1>
             <p>\(e(report.startedAt)) on \(e(report.machine.hostname)) (\(report.machine.cores) cores, load average \(Formatting.fixed(report.machine.loadAverageStart, 2)) → \(Formatting.fixed(report.machine.loadAverageEnd, 2))).

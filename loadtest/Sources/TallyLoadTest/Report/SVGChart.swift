@@ -25,6 +25,12 @@ public enum SVGChart {
                 "\(format(x(Double(index), of: Double(max(count - 1, 1))))),\(format(y(value, of: peak)))"
             }
             svg += "<polyline fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
+            if entry.values.count <= 60 {  // short runs: the points themselves
+                for point in points {
+                    let xy = point.split(separator: ",")
+                    svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"\(entry.color)\"/>"
+                }
+            }
         }
         svg += legend(series)
         return svg + "</svg>"
@@ -59,7 +65,8 @@ public enum SVGChart {
         if let xMax {
             for step in 0...4 {
                 let value = xMax * Double(step) / 4
-                svg += "<text x=\"\(format(x(value, of: xMax)))\" y=\"\(format(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(Formatting.integer(value))</text>"
+                let label = xMax < 8 ? Formatting.fixed(value, 1) : Formatting.integer(value)
+                svg += "<text x=\"\(format(x(value, of: xMax)))\" y=\"\(format(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(label)</text>"
             }
         }
         svg += "<text x=\"\(format(left + (width - left - right) / 2))\" y=\"\(format(height - 6))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xLabel))</text>"
