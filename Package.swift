@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "tally-vendor-simulator", targets: ["TallyVendorSimulator"]),
         // For the micro-benchmarks in Benchmarks/ (a package of its own).
         .library(name: "TallyCore", targets: ["TallyCore"]),
+        .executable(name: "tally-loadtest", targets: ["TallyLoadTestCommand"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // SHA-256 of imported files (tally import transactions); already in the graph through Hummingbird.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -130,6 +132,27 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The load generator (issue 4), in loadtest/: a pure library (plan,
+        // oracle, verification, summaries, reports) and the executable that
+        // wires it to the broker, Redis, the aggregator and /proc.
+        .target(
+            name: "TallyLoadTest",
+            dependencies: ["TallyCore", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "loadtest/Sources/TallyLoadTest"
+        ),
+        .executableTarget(
+            name: "TallyLoadTestCommand",
+            dependencies: [
+                "TallyLoadTest", "TallyCore", "TallyWorker", "TallyAMQP", "TallyRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "loadtest/Sources/TallyLoadTestCommand"
+        ),
+        .testTarget(
+            name: "TallyLoadTestTests",
+            dependencies: ["TallyLoadTest", "TallyCore"],
+            path: "loadtest/Tests/TallyLoadTestTests"
         ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
         .testTarget(name: "TallyAdaptersTests", dependencies: ["TallyAdapters", "TallyCore"]),

@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
-# make bench: end-to-end throughput of ONE release-built worker process with
-# the servers on this machine, its peak resident memory, and the Redis bytes
-# each remembered recordId costs. Uses private servers like make test.
+# make bench: the issue-4 benchmark suite, run with tally-loadtest against
+# private bench servers, release-built worker(s) and an aggregator that this
+# script starts and stops. Every run is verified (lost or doubled effects
+# fail it) and reported as JSON + HTML under .state/bench/reports/, and the
+# figures are collected in .state/bench/reports/results.md.
+#
+#   (1) the seed's load, 100,000 records/hour for SEED_SECONDS (60): latency
+#   (2) maximum throughput with 1 and 2 workers, RECORDS (200,000) each, with
+#       the broker-only baseline measured in the same run (ratio)
+#   (3) duplicate-heavy input (DUPLICATES=0.5), 1 worker: ratio to (2)
+#   (4) a BACKLOG-record (1,000,000) backlog published first, then drained
+#
+# Smaller runs: RECORDS=20000 BACKLOG=50000 SEED_SECONDS=10 make bench.
+# SCENARIOS="1 2" runs a subset. Ports: TALLY_BENCH_* (scripts/private-servers.sh),
+# TALLY_BENCH_HTTP_PORT (aggregator), TALLY_BENCH_METRICS_PORT_BASE (workers).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -11,8 +23,15 @@ cd "$repo"
 source "$here/private-servers.sh"
 private_servers bench 16380 15674 25674
 export TALLY_BIN="$repo/.build/release"
-RECORDS="${RECORDS:-50000}"
-BENCH_WORKERS="${BENCH_WORKERS:-1}"
+export TALLY_HTTP_PORT="${TALLY_BENCH_HTTP_PORT:-$((TALLY_REDIS_PORT + 2000))}"
+export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_PORT + 1000))}"
+RECORDS="${RECORDS:-200000}"
+BACKLOG="${BACKLOG:-1000000}"
+SEED_SECONDS="${SEED_SECONDS:-60}"
+DUPLICATES="${DUPLICATES:-0.5}"
+SCENARIOS="${SCENARIOS:-1 2 3 4}"
+reports="$TALLY_STATE_DIR/reports"
+loadtest=("$TALLY_BIN/tally-loadtest" --report-dir "$reports" --aggregator "http://127.0.0.1:$TALLY_HTTP_PORT")
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 cleanup() { step "stopping the bench servers"; "$here/down.sh" || true; }
@@ -21,50 +40,72 @@ trap cleanup EXIT
 rm -rf "$TALLY_STATE_DIR"
 WORKERS=0 "$here/up.sh" servers >/dev/null
 
-step "broker-only baseline: $RECORDS records relayed (consume, publish with confirms, multiple-ack)"
-"$TALLY_BIN/tally" bench --baseline --records 2000 >/dev/null
-"$TALLY_BIN/tally" bench --baseline --records "$RECORDS" | tee "$TALLY_STATE_DIR/baseline.txt"
-
-step "warm-up"
-# The worker alone: an aggregator indexing the log would share the cores.
-TALLY_AGGREGATOR=0 WORKERS="$BENCH_WORKERS" "$here/up.sh" workers >/dev/null
-"$TALLY_BIN/tally" bench --records 2000 >/dev/null
-
-redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
-before=$(redis info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
-ids_before=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hlen "$k"; done | awk '{s+=$1} END {print s+0}')
-
-cpu_seconds() {  # user + system CPU of the workers, in clock ticks
-    local total=0 f
+# Stops the workers this script started (by their pid files), not the aggregator.
+stop_workers() {
+    local f pid
     for f in "$TALLY_STATE_DIR"/workers/worker-*.pid; do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$(cat "$f")/stat")))
+        [[ -e "$f" ]] || continue
+        pid=$(cat "$f")
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$f"
     done
-    echo "$total"
 }
-step "$RECORDS records through $BENCH_WORKERS worker(s)"
-cpu_before=$(cpu_seconds)
-"$TALLY_BIN/tally" bench --records "$RECORDS" | tee "$TALLY_STATE_DIR/bench.txt"
-cpu_after=$(cpu_seconds)
-elapsed=$(awk '{for (i = 1; i < NF; i++) if ($i == "end-to-end:") print $(i + 1)}' "$TALLY_STATE_DIR/bench.txt")
-ticks=$(getconf CLK_TCK)
-echo "worker CPU: $(awk -v c=$((cpu_after - cpu_before)) -v t="$ticks" -v e="$elapsed" -v n="$RECORDS" 'BEGIN {printf "%.2f s, %.0f%% of one core, %.1f µs per record", c / t, 100 * c / t / e, 1e6 * c / t / n}')"
+# Starts n workers (and the aggregator, if missing) and waits until each says /ready.
+workers() {
+    local n
+    stop_workers
+    WORKERS="$1" "$here/up.sh" workers >/dev/null
+    for n in $(seq 1 "$1"); do
+        for _ in $(seq 1 600); do
+            curl -sf "http://127.0.0.1:$((TALLY_METRICS_PORT_BASE + n - 1))/ready" >/dev/null && break
+            sleep 0.1
+        done
+    done
+}
+wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
-base_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/baseline.txt")
-tally_rate=$(awk '{for (i = 1; i < NF; i++) if ($i == "throughput:") print $(i + 1)}' "$TALLY_STATE_DIR/bench.txt")
-echo "ratio to the broker-only baseline of this run: $(awk -v t="$tally_rate" -v b="$base_rate" 'BEGIN {printf "%.2f", t / b}') ($tally_rate / $base_rate records/s)"
+step "warm-up: aggregator + 1 worker, 2,000 records"
+workers 1
+"${loadtest[@]}" --records 2000 --name 0-warm-up --quiet >/dev/null
 
-step "memory"
-for f in "$TALLY_STATE_DIR"/workers/worker-*.pid; do
-    pid=$(cat "$f")
-    echo "worker $pid peak resident set: $(awk '/VmHWM/{print $2, $3}' "/proc/$pid/status")"
-done
-# Bytes per remembered recordId: the dedup hashes alone (the summaries and
-# the log are per-record costs of their own, reported separately).
-ids_after=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis hlen "$k"; done | awk '{s+=$1} END {print s+0}')
-ids_bytes=$(redis --scan --pattern 'tally:ids:*' | while read -r k; do redis memory usage "$k" samples 0; done | awk '{s+=$1} END {print s+0}')
-after=$(redis info memory | awk -F: '/^used_memory:/{print $2}' | tr -d '\r')
-log_bytes=$(redis memory usage tally:log samples 0)
-log_len=$(redis xlen tally:log)
-echo "remembered recordIds: $ids_after ($((ids_after - ids_before)) new); dedup hashes: $ids_bytes bytes = $((ids_bytes / ids_after)) bytes per recordId"
-echo "log stream: $log_len entries, $log_bytes bytes = $((log_bytes / log_len)) bytes per entry"
-echo "Redis used_memory grew by $((after - before)) bytes for $RECORDS records = $(((after - before) / RECORDS)) bytes per record in all"
+if wanted 1; then
+    step "(1) the seed's load: 100,000 records/hour for $SEED_SECONDS s, 1 worker"
+    "${loadtest[@]}" --rate 100000/h --seconds "$SEED_SECONDS" --name 1-seed-load
+fi
+if wanted 2; then
+    step "(2a) maximum throughput, 1 worker, $RECORDS records, after the same-run baseline (1 relay)"
+    workers 1
+    "${loadtest[@]}" --records "$RECORDS" --baseline-records "$RECORDS" --relays 1 --name 2a-max-1-worker
+    step "(2b) maximum throughput, 2 workers, $RECORDS records, after the same-run baseline (2 relays)"
+    workers 2
+    "${loadtest[@]}" --records "$RECORDS" --baseline-records "$RECORDS" --relays 2 --name 2b-max-2-workers
+fi
+if wanted 3; then
+    step "(3) duplicate-heavy input: $RECORDS messages, $DUPLICATES producer duplicates, 1 worker"
+    workers 1
+    reference=()
+    [[ -f "$reports/2a-max-1-worker.json" ]] && reference=(--reference "$reports/2a-max-1-worker.json")
+    "${loadtest[@]}" --records "$RECORDS" --duplicates "$DUPLICATES" --baseline-records "$RECORDS" "${reference[@]}" --name 3-duplicates
+fi
+if wanted 4; then
+    step "(4) backlog: $BACKLOG records published with no worker running, then drained by 1 worker"
+    stop_workers
+    "${loadtest[@]}" --records "$BACKLOG" --backlog --after-publish "WORKERS=1 '$here/up.sh' workers >/dev/null" \
+        --state-dir "$TALLY_STATE_DIR" --timeout 3600 --aggregator-timeout 1200 --name 4-backlog
+fi
+
+step "results ($reports/results.md)"
+{
+    echo "Command: \`RECORDS=$RECORDS BACKLOG=$BACKLOG SEED_SECONDS=$SEED_SECONDS make bench\`; $(date -u '+%Y-%m-%d %H:%M UTC'); $(uname -n), $(nproc) cores, $(awk '{print $1, $2, $3}' /proc/loadavg) load average at the end"
+    echo
+    "$TALLY_BIN/tally-loadtest" --summarize "$reports"
+} | tee "$reports/results.md"
+{
+    echo '<!doctype html><meta charset="utf-8"><title>tally benchmarks</title><h1>tally benchmarks</h1><ul>'
+    for f in "$reports"/*.html; do
+        [[ "$(basename "$f")" == index.html ]] || echo "<li><a href=\"$(basename "$f")\">$(basename "$f" .html)</a></li>"
+    done
+    echo '</ul>'
+} >"$reports/index.html"
+echo "HTML reports: $reports/index.html" >&2

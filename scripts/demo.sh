@@ -71,7 +71,7 @@ cat <<'TEXT'
 
 The fleet is still running (make status). Try:
   .build/debug/tally publish samples/records.ndjson   # again: duplicates only, nothing re-published
-  .build/debug/tally bench --records 20000            # end-to-end throughput
+  .build/debug/tally-loadtest --records 20000         # load test: throughput, latency, verification
   curl 'localhost:8080/v1/aggregations?totalsOnly=true' # the aggregator (README, "Aggregator")
   make down                                           # stop everything make up started
 TEXT

@@ -15,7 +15,7 @@
 # Starts private bench servers (TALLY_BENCH_* ports), Redis under callgrind
 # and ONE release-built worker ($TALLY_BIN, default .build/release), publishes
 # a warm-up of 500 records, zeroes the counters, publishes $RECORDS fresh
-# records with `tally bench`, and prints the figures. The callgrind file stays
+# records with `tally-loadtest`, and prints the figures. The callgrind file stays
 # in $TALLY_STATE_DIR/profile for callgrind_annotate.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -62,14 +62,14 @@ for _ in $(seq 600); do grep -q 'consuming' "$profile/worker.log" && break; slee
 grep -q 'consuming' "$profile/worker.log" || { tail "$profile/worker.log" >&2; exit 1; }
 
 step "warm-up: 500 records"
-"$TALLY_BIN/tally" bench --records 500 >/dev/null
+"$TALLY_BIN/tally-loadtest" --records 500 --aggregator none --no-redis --quiet >/dev/null
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$worker_pid/stat"; }
 kill -USR2 "$worker_pid"
 callgrind_control -z "$redis_pid" >/dev/null
 cpu_before=$(cpu_ticks)
 
 step "$RECORDS records, counted"
-"$TALLY_BIN/tally" bench --records "$RECORDS" | tail -n 3 | tee "$profile/bench.txt" >&2
+"$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --no-redis --quiet | tail -n 12 | tee "$profile/bench.txt" >&2
 cpu_after=$(cpu_ticks)
 kill -USR2 "$worker_pid"
 callgrind_control -d measured "$redis_pid" >/dev/null

@@ -16,7 +16,7 @@ struct TallyCommand: AsyncParsableCommand {
             redis.port -> --redis-port 6380). `tally config print` lists every key.
             """,
         subcommands: [
-            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, Bench.self, ConfigCommand.self,
+            Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, ConfigCommand.self,
             Report.self,
             Poll.self,
             ImportCommand.self,
