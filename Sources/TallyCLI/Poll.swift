@@ -75,7 +75,7 @@ struct PollVendor: AsyncParsableCommand {
 
     func run() async throws {
         let stop = StopSignal()
-        PollSignals.install(stop: stop)
+        TerminationSignals.install(stop: stop)
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         guard let format = LogFormat(rawValue: ProcessInfo.processInfo.environment["TALLY_LOG_FORMAT"] ?? "text") else {
             throw ValidationError("TALLY_LOG_FORMAT must be text or json")
@@ -112,31 +112,6 @@ struct PollVendor: AsyncParsableCommand {
             }
             thread.name = "tally-poll-vendor"
             thread.start()
-        }
-    }
-}
-
-/// SIGINT and SIGTERM: the first asks the poller to stop between steps
-/// (a page whose confirms are in gets its cursor stored), the second exits
-/// at once, which is safe: the stored cursor only ever follows confirms.
-enum PollSignals {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
-    static func install(stop: StopSignal) {
-        let count = Mutex(0)
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                let seen = count.withLock { value -> Int in
-                    value += 1
-                    return value
-                }
-                if seen >= 2 { exit(128 + signalNumber) }
-                stop.request()
-            }
-            source.resume()
-            sources.append(source)
         }
     }
 }

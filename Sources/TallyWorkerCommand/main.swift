@@ -88,34 +88,3 @@ struct TallyWorkerCommand: AsyncParsableCommand {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
-
-/// SIGTERM and SIGINT: the first asks for a graceful stop (the batch in
-/// flight is finished and acked), the second exits at once, which is safe:
-/// unacked deliveries are redelivered and the Redis Function makes that
-/// harmless. Installed first thing in `main`; ServiceGroup also reacts to
-/// the same signals once it runs, and both paths set the same StopSignal.
-enum TerminationSignals {
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-    nonisolated(unsafe) static var logger: Logger?
-
-    static func install(stop: StopSignal) {
-        let count = Mutex(0)
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                let seen = count.withLock { value -> Int in
-                    value += 1
-                    return value
-                }
-                if seen >= 2 {
-                    logger?.warning("second signal: exiting now")
-                    exit(128 + signalNumber)
-                }
-                stop.request()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-}
