@@ -87,7 +87,7 @@ indexed() { [[ "$(metric tally_aggregator_ingested_records_total 2>/dev/null || 
 wait_for 14400 "$total records indexed" "" indexed || die_with_log "indexing failed" "$AGG_LOG"
 ingest_s=$(elapsed "$t0")
 ready() { curl -fsS "http://127.0.0.1:$port/ready"; }
-wait_for 600 "the aggregator to be ready" "" ready || true
+wait_for 600 "the aggregator to be ready" "" ready || die_with_log "the aggregator did not become ready" "$AGG_LOG"
 
 # time_query NAME URL: RUNS timings (ms), prints "NAME median worst"
 time_query() {

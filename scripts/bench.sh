@@ -25,6 +25,8 @@ private_servers bench 16380 15674 25674
 export TALLY_BIN="$repo/.build/release"
 export TALLY_HTTP_PORT="${TALLY_BENCH_HTTP_PORT:-$((TALLY_REDIS_PORT + 2000))}"
 export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_PORT + 1000))}"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"  # wait_for, die_with_log
 RECORDS="${RECORDS:-200000}"
 BACKLOG="${BACKLOG:-1000000}"
 SEED_SECONDS="${SEED_SECONDS:-60}"
@@ -57,10 +59,8 @@ workers() {
     stop_workers
     WORKERS="$1" "$here/up.sh" workers >/dev/null
     for n in $(seq 1 "$1"); do
-        for _ in $(seq 1 600); do
-            curl -sf "http://127.0.0.1:$((TALLY_METRICS_PORT_BASE + n - 1))/ready" >/dev/null && break
-            sleep 0.1
-        done
+        wait_for 60 "worker $n to be ready" "" curl -sf "http://127.0.0.1:$((TALLY_METRICS_PORT_BASE + n - 1))/ready" ||
+            die_with_log "worker $n did not become ready" "$LOG_DIR/worker-$n.log"
     done
 }
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }

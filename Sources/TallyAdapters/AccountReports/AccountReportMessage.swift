@@ -48,15 +48,6 @@ public struct AccountReportMessage: Sendable, Equatable {
         self.body = Array(body.utf8)
     }
 
-    /// FNV-1a, 64 bits, as sixteen hex digits: stable across processes and
-    /// versions (unlike Swift's seeded `Hasher`), which a message id must be.
-    static func digest(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.utf8.count) + hex
-    }
+    /// Stable across processes and versions, which a message id must be.
+    static func digest(_ text: String) -> String { FNV1a.hex64(text) }
 }

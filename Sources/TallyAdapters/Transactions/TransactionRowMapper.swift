@@ -57,9 +57,10 @@ public struct TransactionRowMapper: Sendable {
         guard text.utf8.count > 10, text.dropFirst(10).first == "T" || text.dropFirst(10).first == "t" else {
             throw RowRejection("date: \"\(text)\" is neither YYYY-MM-DD nor an RFC 3339 timestamp")
         }
+        // Strict RFC 3339 first: ProducerTimestamp alone would also take the
+        // readings file's `+12`-style offsets, which this column does not.
         do {
-            let instant = try RFC3339Timestamp.parse(text)
-            _ = instant
+            _ = try RFC3339Timestamp.parse(text)
         } catch {
             throw RowRejection("date: \"\(text)\" is not an RFC 3339 timestamp (\(error))")
         }

@@ -43,13 +43,7 @@ public struct AggregationQuery: Sendable, Equatable {
             add("destinationId", destinationId)
             add("sourceId", sourceId)
             add("reference", reference)
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in text.utf8 {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01b3
-            }
-            let hex = String(hash, radix: 16)
-            return String(repeating: "0", count: 16 - hex.utf8.count) + hex
+            return FNV1a.hex64(text)
         }
     }
 

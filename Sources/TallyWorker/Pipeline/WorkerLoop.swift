@@ -191,9 +191,19 @@ final class WorkerLoop {
 
         var outcomes = [DeliveryOutcome](repeating: .duplicate, count: deliveries.count)
         for (index, rejection) in rejections { outcomes[index] = .deadLetter(rejection) }
+        // Redis applied N+1 before N's forget landed, so a producer duplicate
+        // of a record of N comes back `pending` although N's notification was
+        // just confirmed: it is a duplicate, and re-publishing it would send
+        // that record's notification twice (DESIGN.md, invariant 3).
+        var confirmedInN: Set<String>?
         for (position, result) in results.enumerated() {
             let index = preparedIndex[position]
-            outcomes[index] = DeliveryOutcome(result, record: prepared[position].record)
+            let record = prepared[position].record
+            if case .pending = result, !forgetting.isEmpty {
+                if confirmedInN == nil { confirmedInN = Set(forgetting.lazy.map(\.recordId)) }
+                if confirmedInN!.contains(record.recordId) { continue }  // stays .duplicate
+            }
+            outcomes[index] = DeliveryOutcome(result, record: record)
         }
         var ledger = BatchLedger()
         for (delivery, outcome) in zip(deliveries, outcomes) {
