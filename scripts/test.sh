@@ -44,8 +44,8 @@ trap cleanup EXIT
 rm -rf "$TALLY_STATE_DIR"
 "$here/up.sh" servers
 
-step "unit tests (pure core, adapters, aggregator query logic, load-test plan and verification)"
-swift test --skip-build --filter 'TallyCoreTests|TallyAggregatorTests|TallyAdaptersTests|TallyLoadTestTests'
+step "unit tests (pure core and batch protocol, Redis key bytes, adapters, aggregator query logic, load-test plan and verification)"
+swift test --skip-build --filter 'TallyCoreTests|TallyStoreTests|TallyAggregatorTests|TallyAdaptersTests|TallyLoadTestTests'
 
 step "integration tests (real RabbitMQ and Redis, real worker and aggregator processes)"
 swift test --skip-build --no-parallel --filter TallyIntegrationTests

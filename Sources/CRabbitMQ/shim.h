@@ -1,5 +1,5 @@
 // The one place tally includes rabbitmq-c (0.11, Debian's librabbitmq-dev).
-// Swift sees the C API only through this module; callers of TallyAMQP never do.
+// Swift sees the C API only through this module; callers of TallyAMQPClient never do.
 #ifndef TALLY_CRABBITMQ_SHIM_H
 #define TALLY_CRABBITMQ_SHIM_H
 #include <stdint.h>

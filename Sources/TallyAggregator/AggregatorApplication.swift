@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import TallyCore
+import TallyStore
 
 /// Wires the aggregator: the index, the ingest service and the HTTP API in
 /// one Hummingbird `Application`, whose ServiceGroup runs the ingest thread
@@ -12,7 +13,7 @@ public enum AggregatorApplication {
         let index = try RecordIndex(path: configuration.index.path)
         let status = IngestStatus()
         let metrics = AggregatorMetrics()
-        let ingest = IngestService(
+        let ingest = IngestService.make(
             configuration: configuration, index: index, status: status, metrics: metrics, logger: logger)
         let router = Router()
         AggregatorRoutes(

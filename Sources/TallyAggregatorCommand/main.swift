@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
-import Logging
 import TallyAggregator
-import TallyWorker
+import TallyRuntime
 
 /// `tally-aggregator`: tails the log into its index and serves the query
 /// API. Wiring only; everything lives in TallyAggregator.
@@ -24,11 +23,7 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Configuration file (JSON).")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
-
-    @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
-    var logFormat: String?
+    @OptionGroup var logging: LoggingOptions
 
     /// Configuration flags (`--http-port 8081`) are taken out before
     /// ArgumentParser parses the rest; `run` reads them again the same way.
@@ -37,28 +32,13 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
     }
 
     static var configurationArguments: ConfigurationArguments {
-        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: AggregatorConfigurationLoader.keys)
+        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: AggregatorConfiguration.keys)
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        guard let format = LogFormat(rawValue: logFormat ?? ProcessInfo.processInfo.environment["TALLY_LOG_FORMAT"] ?? "text") else {
-            FileHandle.standardError.write(Data("invalid configuration: the log format must be text or json\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        format.bootstrap(level: level)
-        var logger = Logger(label: "tally.aggregator")
-        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
-
-        let settings: AggregatorConfiguration
-        do {
-            settings = try await AggregatorConfigurationLoader.load(
-                file: config, environment: ProcessInfo.processInfo.environment,
-                arguments: Self.configurationArguments.overrides)
-        } catch {
-            logger.critical("invalid configuration: \(error)")
-            throw ExitCode(78)  // EX_CONFIG
-        }
+        let (logger, settings) = try await ProcessStart.load(
+            AggregatorConfiguration.self, label: "tally.aggregator", logging: logging, file: config,
+            environment: ProcessInfo.processInfo.environment, arguments: Self.configurationArguments.overrides)
         let app = try AggregatorApplication.make(configuration: settings, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }

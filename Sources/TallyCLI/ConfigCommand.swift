@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyAggregator
+import TallyRuntime
 import TallyWorker
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -30,12 +31,12 @@ struct ConfigCommand: AsyncParsableCommand {
                 let effective: EffectiveConfiguration
                 let origins: ConfigurationProvenance
                 if aggregator {
-                    let loaded = try await AggregatorConfigurationLoader.loadWithOrigins(
+                    let loaded = try await AggregatorConfiguration.loadWithOrigins(
                         file: config, environment: environment, arguments: overrides)
                     effective = loaded.settings.effective
                     origins = loaded.origins
                 } else {
-                    let loaded = try await ConfigurationLoader.workerWithOrigins(
+                    let loaded = try await WorkerConfiguration.loadWithOrigins(
                         file: config, environment: environment, arguments: overrides)
                     effective = loaded.settings.effective
                     origins = loaded.origins

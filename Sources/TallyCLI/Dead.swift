@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyWorker
 
 struct Dead: AsyncParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
-import Synchronization
+import TallyAdapterServices
 import TallyCore
+import TallyRuntime
 import TallyWorker
 
 /// `tally poll …`: long-running pollers of source APIs.
@@ -70,22 +70,20 @@ struct PollVendor: AsyncParsableCommand {
     @Flag(help: "Stop once caught up instead of polling forever.")
     var once = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel = "info"
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level: unknown level \(logLevel)") }
-        guard let format = LogFormat(rawValue: ProcessInfo.processInfo.environment["TALLY_LOG_FORMAT"] ?? "text") else {
-            throw ValidationError("TALLY_LOG_FORMAT must be text or json")
+        let logger: Logger
+        do {
+            logger = try logging.bootstrap(label: "tally.poll.vendor", environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
         }
-        format.bootstrap(level: level)
-        var logger = Logger(label: "tally.poll.vendor")
-        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
         guard let endpoint = URL(string: url) else { throw ValidationError("--url is not a URL: \(url)") }
         let worker = try await connection.load()
-        var settings = VendorPollerConfiguration(url: endpoint, worker: worker)
+        var settings = VendorPollerConfiguration(url: endpoint, connections: worker.adapterConnections)
         settings.unit = unit
         settings.pageSize = pageSize
         settings.rateLimit = rateLimit
@@ -102,16 +100,9 @@ struct PollVendor: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        // The poller blocks (hiredis, rabbitmq-c, a semaphore on URLSession):
-        // it gets a thread of its own, never one of the cooperative pool.
+        // The poller blocks (hiredis, rabbitmq-c, HTTP on a semaphore): it
+        // gets a thread of its own, never one of the cooperative pool.
         nonisolated(unsafe) let confined = poller
-        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                confined.run()
-                finished.resume()
-            }
-            thread.name = "tally-poll-vendor"
-            thread.start()
-        }
+        await BlockingLoopService.onOwnThread(named: "tally-poll-vendor") { confined.run() }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyBroker
 import TallyWorker
 
 struct Publish: AsyncParsableCommand {
@@ -40,7 +41,7 @@ struct Publish: AsyncParsableCommand {
         }
         try publisher.flush()
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18 + Double((ContinuousClock.now - started).components.seconds)
-        print("published \(sent) messages to \(settings.topology.recordsExchange): \(publisher.confirmed - publisher.refused) confirmed, \(publisher.refused) refused (\(String(format: "%.2f", seconds)) s)")
+        print("published \(sent) messages to \(settings.topology.recordsExchange): \(publisher.confirmed) confirmed, \(publisher.refused) refused (\(String(format: "%.2f", seconds)) s)")
         if publisher.refused > 0 { throw ExitCode(1) }
     }
 }

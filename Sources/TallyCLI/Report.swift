@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import TallyAdapterServices
+import TallyAggregatorClient
 import TallyWorker
 
 struct Report: AsyncParsableCommand {
@@ -46,7 +48,8 @@ struct Report: AsyncParsableCommand {
             guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("--aggregator: \(address) is not an http(s) URL")
             }
-            let dispatcher = AccountReportDispatcher(settings: settings, aggregator: url)
+            let dispatcher = AccountReportDispatcher(
+                client: AggregatorClient(baseURL: url), broker: settings.broker, topology: settings.topology)
             let minimums = Dictionary(accounts.map { ($0, minimumTransactions) }, uniquingKeysWith: max)
             let outcome = try await dispatcher.publishReports(
                 for: accounts.isEmpty ? nil : accounts, waitingFor: minimums, timeout: .seconds(timeout),

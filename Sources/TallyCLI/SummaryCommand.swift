@@ -1,6 +1,7 @@
 import ArgumentParser
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyStore
 import TallyWorker
 
 struct SummaryCommand: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyAggregator
+import TallyRuntime
 import TallyWorker
 
 /// `tally`: the operator's command line. Each subcommand only parses its
@@ -35,7 +36,7 @@ extension TallyCommand {
     static var configurationArguments: ConfigurationArguments {
         ConfigurationArguments(
             splitting: Array(CommandLine.arguments.dropFirst()),
-            keys: ConfigurationLoader.keys + AggregatorConfigurationLoader.keys)
+            keys: WorkerConfiguration.keys + AggregatorConfiguration.keys)
     }
 }
 
@@ -45,7 +46,7 @@ struct ConnectionOptions: ParsableArguments {
     var config: String?
 
     func loadStrictly() async throws -> (settings: WorkerConfiguration, origins: ConfigurationProvenance) {
-        try await ConfigurationLoader.workerWithOrigins(
+        try await WorkerConfiguration.loadWithOrigins(
             file: config, environment: ProcessInfo.processInfo.environment,
             arguments: TallyCommand.configurationArguments.overrides)
     }

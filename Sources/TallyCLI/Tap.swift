@@ -1,5 +1,5 @@
 import ArgumentParser
-import TallyAMQP
+import TallyAMQPClient
 import TallyWorker
 
 struct Tap: AsyncParsableCommand {

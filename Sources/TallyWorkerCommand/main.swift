@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
+import TallyRuntime
 import TallyWorker
 
 /// `tally-worker`: consumes `records.work` and applies each record exactly
@@ -24,11 +24,7 @@ struct TallyWorkerCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Configuration file (JSON).")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: Logger.Level = .info
-
-    @Option(name: .long, help: "Log format: text or json (default: TALLY_LOG_FORMAT, else text).")
-    var logFormat: LogFormat?
+    @OptionGroup var logging: LoggingOptions
 
     /// Configuration flags (`--batch-max-size 50`) are taken out before
     /// ArgumentParser parses the rest; `run` reads them again the same way.
@@ -37,7 +33,7 @@ struct TallyWorkerCommand: AsyncParsableCommand {
     }
 
     static var configurationArguments: ConfigurationArguments {
-        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: ConfigurationLoader.keys)
+        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: WorkerConfiguration.keys)
     }
 
     func run() async throws {
@@ -46,27 +42,15 @@ struct TallyWorkerCommand: AsyncParsableCommand {
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
         let environment = ProcessInfo.processInfo.environment
-        guard let format = logFormat ?? LogFormat(rawValue: environment["TALLY_LOG_FORMAT"] ?? "text") else {
-            FileHandle.standardError.write(Data("invalid configuration: TALLY_LOG_FORMAT must be text or json\n".utf8))
-            throw ExitCode(78)
-        }
-        format.bootstrap(level: logLevel)
-        var logger = Logger(label: "tally.worker")
-        logger[metadataKey: "pid"] = "\(ProcessInfo.processInfo.processIdentifier)"
-
-        let settings: WorkerConfiguration
-        do {
-            settings = try await ConfigurationLoader.worker(
-                file: config, environment: environment, arguments: Self.configurationArguments.overrides)
-        } catch {
-            logger.critical("invalid configuration: \(error)")
-            throw ExitCode(78)  // EX_CONFIG
-        }
+        let (logger, settings) = try await ProcessStart.load(
+            WorkerConfiguration.self, label: "tally.worker", logging: logging, file: config, environment: environment,
+            arguments: Self.configurationArguments.overrides)
         TerminationSignals.logger = logger
 
         let metrics = WorkerMetrics()
         let readiness = WorkerReadiness()
-        let http = WorkerHTTPServer.make(settings: settings.metrics, metrics: metrics, readiness: readiness, logger: logger)
+        let http = ObservabilityRoutes(readiness: { readiness.report }, metrics: { metrics.render() })
+            .application(settings: settings.metrics, serverName: "tally-worker", logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 // Services stop in reverse order: the loop finishes its batch
@@ -76,7 +60,7 @@ struct TallyWorkerCommand: AsyncParsableCommand {
                 services: [
                     .init(service: http),
                     .init(
-                        service: WorkerService(
+                        service: WorkerService.make(
                             configuration: settings, logger: logger, stop: stop, metrics: metrics, readiness: readiness),
                         successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
@@ -85,6 +69,3 @@ struct TallyWorkerCommand: AsyncParsableCommand {
         try await group.run()
     }
 }
-
-extension Logger.Level: @retroactive ExpressibleByArgument {}
-extension LogFormat: ExpressibleByArgument {}

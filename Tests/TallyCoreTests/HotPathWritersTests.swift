@@ -1,7 +1,7 @@
-import Testing
 @testable import TallyCore
+import Testing
 
-/// The byte writers of the worker's hot path (`ApplyCall` and what it uses)
+/// The byte writers of the worker's hot path (what the store's `ApplyCall` uses)
 /// must produce exactly the bytes of the `String` forms that the rest of the
 /// fleet, the stored data and the tests rely on.
 @Suite("Hot path writers")
@@ -31,17 +31,6 @@ struct HotPathWritersTests {
     @Test(arguments: awkwardTexts)
     func quotedBytesEqualTheQuotedString(_ text: String) {
         #expect(Self.text { JSONWriter.appendQuoted(text, to: &$0) } == JSONWriter.quoted(text))
-    }
-
-    @Test(arguments: awkwardTexts)
-    func keyBytesEqualTheKeyStrings(_ text: String) {
-        let layout = RedisKeyLayout(prefix: "t")
-        #expect(Self.text { layout.appendDestinationBase(text, to: &$0) } == layout.destinationBase(text))
-        #expect(Self.text { layout.appendPending(text, to: &$0) } == layout.pending(text))
-        #expect(
-            Self.text { layout.appendReferenceSummary(text, reference: text, to: &$0) }
-                == layout.referenceSummary(text, reference: text))
-        #expect(Self.text { layout.appendClaims(text, to: &$0) } == layout.claims(text))
     }
 
     @Test(arguments: awkwardTexts)
@@ -84,36 +73,5 @@ struct HotPathWritersTests {
     @Test(arguments: [0, 7, 10, 1_023, UInt64.max])
     func decimalTextIsStringOfTheNumber(_ value: UInt64) {
         #expect(Self.text { DecimalText.append(value, to: &$0) } == String(value))
-    }
-
-    /// The argument list the Function documents, in order.
-    @Test(arguments: [nil, "10000"] as [String?])
-    func applyCallWritesTheDocumentedArguments(_ threshold: String?) throws {
-        let record = try Self.record(value: "12345.5")
-        let layout = RedisKeyLayout(prefix: "tally")
-        let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
-        var bytes: [UInt8] = []
-        var lengths: [Int] = []
-        let fingerprint = RecordFingerprint(record)
-        let limit = try threshold.map { try ExactDecimal.parse($0) }
-        call.write(record, fingerprint: fingerprint, alertThreshold: limit, into: &bytes, lengths: &lengths)
-        #expect(lengths.count == ApplyCall.argumentCount)
-        var arguments: [String] = []
-        var offset = 0
-        for length in lengths {
-            arguments.append(String(decoding: bytes[offset..<(offset + length)], as: UTF8.self))
-            offset += length
-        }
-        #expect(offset == bytes.count)
-        let canonical = record.canonicalJSON
-        let prefix = OutputComposer.notificationPrefix(record, canonicalJSON: canonical)
-        #expect(
-            arguments == [
-                "FCALL", "tally_apply_v2", "4",
-                layout.destinationBase("acct-42"), layout.referenceSummary("acct-42", reference: "inv-7"), layout.log,
-                layout.claims("r-1"),
-                "r-1", fingerprint.description, "positive", "12345.5", "EUR", "inv-7",
-                String(prefix.dropFirst("{\"record\":".count + canonical.count)), threshold ?? "", canonical, "86400", "8",
-            ])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TallyCore
-import TallyRedis
+import TallyRedisClient
 import TallyWorker
 
 /// The aggregator's index lifecycle against real Redis: graceful restart,

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TallyCore
-import TallyRedis
+import TallyRedisClient
 
 /// The aggregator against real Redis: every filter combination, paging
 /// with exact totals, and every bad parameter, through its HTTP API.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TallyAMQP
+import TallyAMQPClient
 import TallyWorker
 
 /// A broker that goes quiet or cancels the consumer: the worker notices

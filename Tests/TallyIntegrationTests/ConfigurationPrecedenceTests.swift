@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TallyAMQP
 import TallyAggregator
+import TallyAMQPClient
+import TallyRuntime
 import TallyWorker
+import Testing
 
 /// Flags > environment > file > default, for every key; bad values named
 /// with their key and source; connection URLs (amqp.url, redis.url).
@@ -17,7 +18,7 @@ struct ConfigurationPrecedenceTests {
     @Test func aFlagBeatsTheEnvironmentWhichBeatsTheFileWhichBeatsTheDefault() async throws {
         let path = try file(#"{"batch": {"maxSize": 7, "maxWaitMs": 3}, "dedup": {"buckets": 4}}"#)
         let environment = ["TALLY_BATCH_MAX_SIZE": "8", "TALLY_BATCH_MAX_WAIT_MS": "2"]
-        let (settings, origins) = try await ConfigurationLoader.workerWithOrigins(
+        let (settings, origins) = try await WorkerConfiguration.loadWithOrigins(
             file: path, environment: environment, arguments: ["--batch-max-size=9"])
         #expect(settings.batch.maxSize == 9)
         #expect(origins.origin(of: "batch.maxSize") == ValueOrigin(level: .commandLine, name: "--batch-max-size"))
@@ -33,7 +34,7 @@ struct ConfigurationPrecedenceTests {
         let split = ConfigurationArguments(
             splitting: ["dead", "replay", "--batch-max-size", "50", "--limit", "3", "--amqp-url=amqps://h", "x.json",
                 "--alerts-unit-thresholds", "EUR=5", "--", "--redis-port", "1"],
-            keys: ConfigurationLoader.keys)
+            keys: WorkerConfiguration.keys)
         #expect(split.overrides == ["--batch-max-size=50", "--amqp-url=amqps://h", "--alerts-unit-thresholds=EUR=5"])
         #expect(split.remaining == ["dead", "replay", "--limit", "3", "x.json", "--", "--redis-port", "1"])
         #expect(ConfigurationArguments.flag(for: "amqp.tls.caFile") == "--amqp-tls-ca-file")
@@ -41,38 +42,38 @@ struct ConfigurationPrecedenceTests {
     }
 
     @Test func everyKeyIsAFlag() async throws {
-        let (settings, _) = try await ConfigurationLoader.workerWithOrigins(
+        let (settings, _) = try await WorkerConfiguration.loadWithOrigins(
             file: try file("{}"), environment: [:],
             arguments: ["--topology-work=w", "--redis-key-prefix=p", "--metrics-port=0", "--alerts-unit-thresholds=EUR=5,kWh=2"])
         #expect(settings.topology.workQueue == "w" && settings.keyPrefix == "p" && settings.metrics.port == 0)
         #expect(settings.alerts.perUnit.count == 2)
-        let aggregator = try await AggregatorConfigurationLoader.load(
+        let aggregator = try await AggregatorConfiguration.load(
             file: try file("{}"), environment: [:], arguments: ["--http-port=8099", "--stream-group=g2"])
         #expect(aggregator.http.port == 8099 && aggregator.stream.group == "g2")
     }
 
     @Test func aValueThatIsNotANumberIsNamedWithItsSourceInsteadOfFallingBackToTheDefault() async throws {
         let failure = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(file: try file("{}"), environment: ["TALLY_BATCH_MAX_SIZE": "abc"])
+            _ = try await WorkerConfiguration.load(file: try file("{}"), environment: ["TALLY_BATCH_MAX_SIZE": "abc"])
         }
         #expect(failure?.key == "batch.maxSize")
         #expect(failure?.origin == ValueOrigin(level: .environment, name: "TALLY_BATCH_MAX_SIZE"))
         #expect(failure?.description.contains("TALLY_BATCH_MAX_SIZE") == true)
 
         let fromFlag = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(file: try file("{}"), environment: [:], arguments: ["--batch-max-size=0"])
+            _ = try await WorkerConfiguration.load(file: try file("{}"), environment: [:], arguments: ["--batch-max-size=0"])
         }
         #expect(fromFlag?.description == "configuration key batch.maxSize (from flag --batch-max-size): must be positive, got 0")
 
         let fromFile = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(file: try file(#"{"dedup": {"buckets": 1}}"#), environment: [:])
+            _ = try await WorkerConfiguration.load(file: try file(#"{"dedup": {"buckets": 1}}"#), environment: [:])
         }
         #expect(fromFile?.origin?.level == .file)
     }
 
     @Test func anAMQPSURLCarriesCredentialsAndTLSOptions() async throws {
         let url = "amqps://ops:p%40ss@broker.example:5999/prod?cacertfile=/etc/hosts&verify_hostname=false"
-        let settings = try await ConfigurationLoader.worker(file: try file("{}"), environment: ["TALLY_AMQP_URL": url])
+        let settings = try await WorkerConfiguration.load(file: try file("{}"), environment: ["TALLY_AMQP_URL": url])
         #expect(settings.broker.host == "broker.example" && settings.broker.port == 5999)
         #expect(settings.broker.user == "ops" && settings.broker.password == "p@ss" && settings.broker.virtualHost == "prod")
         #expect(settings.broker.tls == AMQPTLSSettings(caFile: "/etc/hosts", verifyPeer: true, verifyHostname: false))
@@ -80,7 +81,7 @@ struct ConfigurationPrecedenceTests {
         #expect(!printed.contains("p@ss") && !printed.contains("p%40ss"))
         #expect(printed.contains("amqp.url = amqps://ops:********@broker.example:5999/prod"))
 
-        let defaultPort = try await ConfigurationLoader.worker(
+        let defaultPort = try await WorkerConfiguration.load(
             file: try file("{}"), environment: ["TALLY_AMQP_URL": "amqps://h?cacertfile=/etc/hosts"])
         #expect(defaultPort.broker.port == 5671 && defaultPort.broker.virtualHost == "/")
     }
@@ -90,11 +91,11 @@ struct ConfigurationPrecedenceTests {
     /// from the file.
     @Test func aPartKeyOverridesTheURLOnlyFromTheSameOrAHigherSource() async throws {
         let path = try file(#"{"amqp": {"url": "amqp://u:p@filehost:1111/"}}"#)
-        let fromFile = try await ConfigurationLoader.workerWithOrigins(file: path, environment: ["TALLY_AMQP_PORT": "2222"])
+        let fromFile = try await WorkerConfiguration.loadWithOrigins(file: path, environment: ["TALLY_AMQP_PORT": "2222"])
         #expect(fromFile.settings.broker.host == "filehost" && fromFile.settings.broker.port == 2222)
         #expect(fromFile.origins.origin(of: "amqp.host").description == "amqp.url, file \(path) (amqp.url)")
 
-        let fromFlag = try await ConfigurationLoader.worker(
+        let fromFlag = try await WorkerConfiguration.load(
             file: path, environment: ["TALLY_AMQP_PORT": "2222"], arguments: ["--amqp-url=amqp://flaghost:3333"])
         #expect(fromFlag.broker.host == "flaghost" && fromFlag.broker.port == 3333)
         #expect(fromFlag.broker.user == "guest", "a URL without a user leaves the user key's value")
@@ -102,11 +103,11 @@ struct ConfigurationPrecedenceTests {
 
     @Test func tlsWithoutACAFileIsRefusedNamingTheKey() async throws {
         let failure = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(file: try file("{}"), environment: ["TALLY_AMQP_URL": "amqps://h/"])
+            _ = try await WorkerConfiguration.load(file: try file("{}"), environment: ["TALLY_AMQP_URL": "amqps://h/"])
         }
         #expect(failure?.key == "amqp.tls.caFile")
         let unreadable = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(
+            _ = try await WorkerConfiguration.load(
                 file: try file("{}"), environment: [:], arguments: ["--amqp-url=amqps://h/?cacertfile=/nonexistent/ca.pem"])
         }
         #expect(unreadable?.description.contains("cannot read /nonexistent/ca.pem") == true)
@@ -114,7 +115,7 @@ struct ConfigurationPrecedenceTests {
 
     @Test func redissFailsAtStartSayingWhyAndWhatToDo() async throws {
         let failure = await #expect(throws: ConfigurationFailure.self) {
-            _ = try await AggregatorConfigurationLoader.load(
+            _ = try await AggregatorConfiguration.load(
                 file: try file("{}"), environment: ["TALLY_REDIS_URL": "rediss://:secret@cache.example:6380"])
         }
         #expect(failure?.key == "redis.url")
@@ -123,7 +124,7 @@ struct ConfigurationPrecedenceTests {
     }
 
     @Test func aRedisURLSetsHostPortAndCredentials() async throws {
-        let (settings, origins) = try await AggregatorConfigurationLoader.loadWithOrigins(
+        let (settings, origins) = try await AggregatorConfiguration.loadWithOrigins(
             file: try file("{}"), environment: [:], arguments: ["--redis-url", "redis://reader:s3cret@cache:6390/0"])
         #expect(settings.redis.host == "cache" && settings.redis.port == 6390)
         #expect(settings.redis.username == "reader" && settings.redis.password == "s3cret")

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyStore
 import TallyWorker
+import Testing
 
 /// Invariants 1–3 and 6 under real failures: a worker SIGKILLed mid-stream,
 /// Redis killed and restarted, the Function library lost.

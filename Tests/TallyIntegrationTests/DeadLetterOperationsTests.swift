@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
 import TallyWorker
+import Testing
 
 /// `tally dead show`, selective `tally dead replay` and `tally dead purge`,
 /// run as the real `tally` executable against real RabbitMQ.

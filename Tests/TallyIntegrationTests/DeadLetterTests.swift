@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
-import TallyRedis
+import TallyRedisClient
 import TallyWorker
+import Testing
 
 /// Poison messages and dead-letter operations.
 @Suite(.serialized, .timeLimit(.minutes(3)))

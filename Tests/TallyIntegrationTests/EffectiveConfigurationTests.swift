@@ -1,10 +1,11 @@
-import Testing
+import TallyRuntime
 import TallyWorker
+import Testing
 
 /// `tally config print`: every key of Config/worker.json, secrets masked.
 struct EffectiveConfigurationTests {
     @Test func secretsAreMaskedAndEveryFileKeyIsShown() async throws {
-        let settings = try await ConfigurationLoader.worker(
+        let settings = try await WorkerConfiguration.load(
             file: nil, environment: ["TALLY_AMQP_PASSWORD": "hunter2", "TALLY_REDIS_PASSWORD": "s3cret", "TALLY_METRICS_PORT": "9123"])
         let printed = settings.effective.description
         #expect(!printed.contains("hunter2") && !printed.contains("s3cret"))
@@ -18,7 +19,7 @@ struct EffectiveConfigurationTests {
 
     @Test func aBadValueNamesItsKey() async {
         await #expect(throws: ConfigurationFailure.self) {
-            _ = try await ConfigurationLoader.worker(file: nil, environment: ["TALLY_METRICS_PORT": "70000"])
+            _ = try await WorkerConfiguration.load(file: nil, environment: ["TALLY_METRICS_PORT": "70000"])
         }
     }
 }

@@ -1,7 +1,7 @@
-import Testing
 import TallyCore
-import TallyRedis
-@testable import TallyWorker
+import TallyRedisClient
+import TallyStore
+import Testing
 
 /// The Function on its own, against a real Redis.
 @Suite(.serialized, .timeLimit(.minutes(2)))
@@ -18,8 +18,13 @@ struct FunctionApplyTests {
         func apply(_ body: [UInt8]) throws -> RedisReply {
             let record = try RecordValidator().validate(body).get()
             let prepared = PreparedRecord(record, alerts: AlertPolicy())
-            let command = RecordStore.command(
-                for: prepared, with: ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8))
+            let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
+            var command = RedisCommand()
+            command.appendArguments { bytes, lengths in
+                call.write(
+                    prepared.record, fingerprint: prepared.fingerprint, alertThreshold: prepared.alertThreshold,
+                    into: &bytes, lengths: &lengths)
+            }
             return try redis.command(command)
         }
         let original = RecordStream.body(id: "\(environment.runId)-1", destination: "acct-1", value: "\"5\"")

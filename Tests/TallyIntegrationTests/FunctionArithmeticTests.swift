@@ -1,7 +1,8 @@
-import Testing
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyStore
 @testable import TallyWorker
+import Testing
 
 /// The Lua decimal arithmetic inside Redis agrees with ExactDecimal, digit
 /// for digit, including at the parse limits (48 integer, 32 fraction digits).

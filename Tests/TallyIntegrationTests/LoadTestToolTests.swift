@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TallyAMQP
+import TallyAMQPClient
 import TallyCore
 import TallyWorker
 

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
 import TallyWorker
+import Testing
 
 /// Invariants 1, 3, 4, 5: a mixed stream of valid records, producer
 /// duplicates, conflicts and every kind of bad input through two real

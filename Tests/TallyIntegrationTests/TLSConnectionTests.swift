@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TallyAMQP
+import TallyAMQPClient
 import TallyWorker
 
 /// amqps:// against the TLS listener of `make test` (a throwaway CA made

@@ -1,4 +1,5 @@
-import TallyWorker
+import TallyRuntime
+import TallyStore
 
 extension AggregatorConfiguration {
     /// Every key of `Config/aggregator.json`, as this configuration holds it

@@ -1,24 +1,18 @@
-import TallyRedis
+import TallyRedisClient
+import TallyRuntime
 
 /// Everything an aggregator can be told, with the documented defaults of
-/// `Config/aggregator.json` (STYLE.md, example 4). Tests build one directly;
-/// the process loads one with ``AggregatorConfigurationLoader``.
+/// `Config/aggregator.json`. Tests build one directly;
+/// the process loads one with ``LoadableConfiguration/load(file:environment:arguments:)``.
 public struct AggregatorConfiguration: Sendable {
-    public var http = HTTPSettings()
+    /// Where the HTTP API listens.
+    public var http = HTTPListenerSettings(port: 8_080)
     public var redis = RedisEndpoint()
     /// Prefix of every Redis key (see `RedisKeyLayout`); must match the workers'.
     public var keyPrefix = "tally"
     public var index = IndexSettings()
     public var stream = StreamSettings()
     public var readiness = ReadinessSettings()
-
-    public init() {}
-}
-
-/// Where the HTTP API listens.
-public struct HTTPSettings: Sendable, Equatable {
-    public var host = "127.0.0.1"
-    public var port = 8080
 
     public init() {}
 }

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import TallyCore
-import TallyRedis
-import TallyWorker
+import TallyRedisClient
+import TallyRuntime
+import TallyStore
 
 /// The HTTP API (`openapi/aggregator.yaml` describes exactly these routes).
 ///
@@ -34,13 +35,8 @@ public struct AggregatorRoutes: Sendable {
 
     public func register(on router: Router<BasicRequestContext>) {
         router.add(middleware: MethodNotAllowedMiddleware())
-        router.get("/health") { _, _ in Self.json(200, "{\"status\":\"up\"}") }
-        router.get("/ready") { _, _ in await ready() }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
-        }
+        let metrics = self.metrics
+        ObservabilityRoutes(readiness: { await ready() }, metrics: { metrics.render() }).register(on: router)
         router.get("/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml"],
@@ -94,19 +90,16 @@ public struct AggregatorRoutes: Sendable {
         }
     }
 
-    func ready() async -> Response {
+    /// Ready when Redis answers and the index is within `maxLagEntries` of the log.
+    func ready() async -> (ready: Bool, json: String) {
         let reachable = (try? await redis.run { connection in
             try connection.command(RedisCommand("PING")).text == "PONG"
         }) ?? false
         let lag = status.lagEntries
         let caughtUp = status.isConsuming && lag.map { $0 <= readiness.maxLagEntries } == true
         let body = "{\"ready\":\(reachable && caughtUp),\"redis\":\(reachable),\"indexLagEntries\":\(lag.map(String.init) ?? "null"),\"maxLagEntries\":\(readiness.maxLagEntries)}"
-        return Self.json(reachable && caughtUp ? 200 : 503, body)
+        return (reachable && caughtUp, body)
     }
 
-    static func json(_ status: Int, _ body: String) -> Response {
-        Response(
-            status: .init(code: status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: body)))
-    }
+    static func json(_ status: Int, _ body: String) -> Response { ObservabilityRoutes.json(status, body) }
 }

@@ -1,5 +1,6 @@
 import TallyCore
-import TallyWorker
+import TallyRuntime
+import TallyStore
 
 /// `GET /v1/destinations/{id}/summary`:
 /// `{"destinationId","count","totals":[…],"references":[{"reference","count","totals"}]}`.

@@ -1,6 +1,6 @@
 import Dispatch
 import Logging
-import TallyRedis
+import TallyRedisClient
 
 /// Runs the HTTP side's Redis reads (live summaries, readiness PING) on one
 /// serial dispatch queue that owns one hiredis connection: hiredis blocks

@@ -1,4 +1,4 @@
-import TallyRedis
+import TallyRedisClient
 
 /// `XINFO GROUPS` of the log: every consumer group's position, for the lag
 /// and for how far the log may be trimmed.

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyRuntime
+import TallyStore
 
 /// Tails the `tally:log` stream into the index. A blocking loop that owns
 /// its Redis connection, so it runs on its own thread (see ``IngestService``).
@@ -23,7 +25,7 @@ final class LogIngestor {
     private let index: RecordIndex
     private let status: IngestStatus
     private let metrics: AggregatorMetrics
-    private let stop: IngestStopSignal
+    private let stop: StopSignal
     private let logger: Logger
     private let layout: RedisKeyLayout
     private let validator = RecordValidator()
@@ -35,7 +37,7 @@ final class LogIngestor {
 
     init(
         configuration: AggregatorConfiguration, index: RecordIndex, status: IngestStatus,
-        metrics: AggregatorMetrics, stop: IngestStopSignal, logger: Logger
+        metrics: AggregatorMetrics, stop: StopSignal, logger: Logger
     ) {
         self.configuration = configuration
         self.index = index

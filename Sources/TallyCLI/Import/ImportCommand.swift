@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import TallyAdapters
-import TallyRedis
+import TallyAdapterServices
+import TallyRedisClient
+import TallyStore
 import TallyWorker
 
 /// `tally import …`: the source adapters' file imports (README, "Source adapters").
@@ -118,7 +120,8 @@ struct ImportTransactions: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.connection.load()
         let hash = try ImportedFileClaim.sha256(path: options.file)
-        let claim = ImportedFileClaim(connection: try RedisConnection(settings.redis), prefix: settings.keyPrefix, hash: hash)
+        let claim = ImportedFileClaim(
+            connection: try RedisConnection(settings.redis), layout: RedisKeyLayout(prefix: settings.keyPrefix), hash: hash)
         try claim.claim(file: options.file)
         let currency = self.currency
         let outcome: CSVImport.Outcome

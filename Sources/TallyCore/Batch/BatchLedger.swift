@@ -1,5 +1,6 @@
 /// The bookkeeping of one batch, kept apart from IO so that the order of
-/// effects can be tested without a broker (STYLE.md, example 2).
+/// effects can be tested without a broker; ``BatchProtocol`` fills one
+/// per batch.
 ///
 /// The worker records an outcome per delivery, then asks the ledger what to
 /// do, in this order, which is what makes outputs at-least-once with a
@@ -8,7 +9,7 @@
 /// 2. once all are confirmed: ``confirmedOutputs`` — forget their stored outcomes;
 /// 3. ``requeueTags`` — reject each with requeue (counts towards the delivery limit);
 /// 4. ``ackTag`` — one `basic.ack` with `multiple` for all the rest.
-public struct BatchLedger: Sendable {
+public struct BatchLedger: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let deliveryTag: UInt64
         public let body: [UInt8]
@@ -42,11 +43,11 @@ public struct BatchLedger: Sendable {
     public var messagesToPublish: [Message] {
         var messages: [Message] = []
         messages.reserveCapacity(entries.count + 8)
-        var published = Set<OutputKey>()
+        var published = Set<OutputIdentity>()
         for entry in entries {
             switch entry.outcome {
             case .publish(let outputs):
-                guard published.insert(OutputKey(outputs)).inserted else { continue }
+                guard published.insert(OutputIdentity(outputs)).inserted else { continue }
                 messages.append(.notification(outputs))
                 if outputs.alert != nil { messages.append(.alert(outputs)) }
             case .deadLetter(let rejection):
@@ -61,30 +62,9 @@ public struct BatchLedger: Sendable {
     /// Outputs confirmed downstream, whose stored outcomes can now be dropped
     /// so that later producer duplicates re-publish nothing.
     public var confirmedOutputs: [RecordOutputs] {
-        var seen = Set<OutputKey>()
+        var seen = Set<OutputIdentity>()
         return entries.compactMap {
-            if case .publish(let outputs) = $0.outcome, seen.insert(OutputKey(outputs)).inserted { outputs } else { nil }
-        }
-    }
-
-    /// Identifies a record's outputs: the stored outcome lives under its
-    /// destination and recordId. Compared and hashed by UTF-8 bytes, as
-    /// Redis keys them (Swift's `==` would merge canonically equivalent
-    /// ids), without copying them.
-    private struct OutputKey: Hashable {
-        let outputs: RecordOutputs
-        init(_ outputs: RecordOutputs) { self.outputs = outputs }
-
-        static func == (a: OutputKey, b: OutputKey) -> Bool {
-            a.outputs.recordId.utf8.elementsEqual(b.outputs.recordId.utf8)
-                && a.outputs.destinationId.utf8.elementsEqual(b.outputs.destinationId.utf8)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            for text in [outputs.recordId, outputs.destinationId] {
-                hasher.combine(text.utf8.count)
-                for byte in text.utf8 { hasher.combine(byte) }
-            }
+            if case .publish(let outputs) = $0.outcome, seen.insert(OutputIdentity(outputs)).inserted { outputs } else { nil }
         }
     }
 

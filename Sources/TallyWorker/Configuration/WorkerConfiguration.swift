@@ -1,10 +1,12 @@
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyRuntime
 
 /// Everything a worker can be told, with the documented defaults of
-/// `Config/worker.json` (STYLE.md, example 4). Tests build one directly;
-/// processes load one with ``ConfigurationLoader``.
+/// `Config/worker.json`. Tests build one directly;
+/// processes load one with ``LoadableConfiguration/load(file:environment:arguments:)``.
 public struct WorkerConfiguration: Sendable {
     /// Heartbeats every 30 s (`amqp.heartbeatSeconds`): an idle worker
     /// notices a half-open broker connection within a minute.
@@ -18,8 +20,9 @@ public struct WorkerConfiguration: Sendable {
     public var alerts = AlertPolicy()
     public var limits = RecordLimits()
     public var backoff = BackoffPolicy()
-    /// The `/health`, `/ready`, `/metrics` listener (keys `metrics.host`, `metrics.port`).
-    public var metrics = HTTPListenerSettings()
+    /// The `/health`, `/ready`, `/metrics` listener (keys `metrics.host`,
+    /// `metrics.port`); `make up` gives worker n the port 9100 + n - 1.
+    public var metrics = HTTPListenerSettings(port: 9_100)
 
     public init() {}
 }
@@ -52,17 +55,6 @@ public struct BatchSettings: Sendable, Equatable {
 public struct DedupSettings: Sendable, Equatable {
     public var bucketSeconds = 86_400
     public var buckets = 8
-
-    public init() {}
-}
-
-/// Where a process serves `/health`, `/ready` and `/metrics`. Loopback by
-/// default; a container sets the host to `0.0.0.0`.
-public struct HTTPListenerSettings: Sendable, Equatable {
-    public var host = "127.0.0.1"
-    /// 9100 for the worker (the aggregator's API has 8080); `make up` gives
-    /// worker n the port 9100 + n - 1. 0 lets the system choose (logged).
-    public var port = 9_100
 
     public init() {}
 }

@@ -13,6 +13,12 @@ public final class WorkerReadiness: Sendable {
     public var isRedisUp: Bool { redis.load(ordering: .relaxed) }
     public var isReady: Bool { isBrokerUp && isRedisUp }
 
+    /// What `/ready` answers: `{"ready","broker","redis"}`.
+    public var report: (ready: Bool, json: String) {
+        let (broker, redis) = (isBrokerUp, isRedisUp)
+        return (broker && redis, "{\"ready\":\(broker && redis),\"broker\":\(broker),\"redis\":\(redis)}")
+    }
+
     func set(broker: Bool? = nil, redis: Bool? = nil) {
         if let broker { self.broker.store(broker, ordering: .relaxed) }
         if let redis { self.redis.store(redis, ordering: .relaxed) }

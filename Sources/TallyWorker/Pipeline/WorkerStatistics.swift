@@ -19,12 +19,14 @@ struct WorkerStatistics {
 
     mutating func time<T>(_ stage: Stage, _ work: () throws -> T) rethrows -> T {
         let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            stageTime[stage, default: .zero] += elapsed
-            metrics?.recordStage(stage, elapsed)
-        }
+        defer { record(stage, ContinuousClock.now - start) }
         return try work()
+    }
+
+    /// Adds one sample of `stage` that was measured elsewhere.
+    mutating func record(_ stage: Stage, _ elapsed: Duration) {
+        stageTime[stage, default: .zero] += elapsed
+        metrics?.recordStage(stage, elapsed)
     }
 
     mutating func count(_ ledger: BatchLedger) {

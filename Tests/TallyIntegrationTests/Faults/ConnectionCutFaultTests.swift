@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TallyRedis
+import TallyRedisClient
 import TallyWorker
 
 /// Fault scenario 5: connections cut from the server side while the

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
 import TallyWorker
+import Testing
 
 /// Fault scenario 7: random and mutated bodies. The worker never crashes or
 /// stalls; every valid one is applied, every other one lands in

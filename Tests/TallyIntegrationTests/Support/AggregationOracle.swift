@@ -1,6 +1,6 @@
 import Foundation
 import TallyCore
-import TallyRedis
+import TallyRedisClient
 
 /// Writes records straight into a test's log stream (as the worker's
 /// Function does: one `record` field of canonical JSON), and computes what

@@ -1,6 +1,6 @@
 import Foundation
-import TallyRedis
 import TallyCore
+import TallyRedisClient
 
 /// The fault suite's scale and its report: every scenario ends with one
 /// line — scenario, records, faults injected, lost, doubled — printed and

@@ -1,7 +1,8 @@
-import Testing
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyStore
 import TallyWorker
+import Testing
 
 /// The checks every scenario ends with: effects exactly once, outputs with
 /// one identity per record, byte-identical when re-published.

@@ -1,4 +1,4 @@
-import TallyAMQP
+import TallyAMQPClient
 import TallyWorker
 
 /// A queue bound to an output exchange, as a downstream service binds one,

@@ -1,7 +1,9 @@
 import Foundation
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyCore
-import TallyRedis
+import TallyRedisClient
+import TallyStore
 import TallyWorker
 
 /// Where the real servers of `make test` are, and a fresh, isolated

@@ -1,7 +1,8 @@
 import Foundation
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyLoadTest
-import TallyRedis
+import TallyRedisClient
 import TallyWorker
 
 /// One measured phase: publish the plan's messages, collect the outputs,
@@ -23,7 +24,7 @@ struct LoadRun {
         var settleMilliseconds = 1_000
         var workerPids: [Int32] = []
         var redis: RedisClaimsProbe?
-        var aggregator: AggregatorClient?
+        var aggregator: AggregatorTotalsProbe?
         var aggregatorTimeoutSeconds = 300
         var showProgress = true
     }

@@ -118,7 +118,7 @@ struct LoadTestCommand: AsyncParsableCommand {
         }
         let settings: WorkerConfiguration
         do {
-            settings = try await ConfigurationLoader.worker(file: config, environment: ProcessInfo.processInfo.environment)
+            settings = try await WorkerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw ValidationError("invalid configuration: \(error)")
         }
@@ -215,7 +215,7 @@ struct LoadTestCommand: AsyncParsableCommand {
             label: "tally", endpoint: settings.broker, topology: settings.topology, rate: rateSpec, window: window, backlog: backlog,
             afterPublish: afterPublish, timeoutSeconds: timeout, settleMilliseconds: settle, workerPids: pids,
             redis: noRedis ? nil : RedisClaimsProbe(endpoint: settings.redis, keyPrefix: settings.keyPrefix),
-            aggregator: aggregator == "none" ? nil : AggregatorClient(baseURL: aggregator), aggregatorTimeoutSeconds: aggregatorTimeout,
+            aggregator: aggregator == "none" ? nil : try AggregatorTotalsProbe(baseURL: aggregator), aggregatorTimeoutSeconds: aggregatorTimeout,
             showProgress: !quiet)
         if backlog {
             // The workers start after publishing: find their pids then.

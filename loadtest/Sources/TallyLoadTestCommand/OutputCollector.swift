@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyLoadTest
 import TallyWorker
 

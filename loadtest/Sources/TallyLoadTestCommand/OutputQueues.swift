@@ -1,4 +1,5 @@
-import TallyAMQP
+import TallyAMQPClient
+import TallyBroker
 import TallyWorker
 
 /// The load test's own queues, bound to the fleet's output exchanges: a

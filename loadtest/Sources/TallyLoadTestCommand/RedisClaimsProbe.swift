@@ -1,4 +1,4 @@
-import TallyRedis
+import TallyRedisClient
 
 /// What remembering recordIds costs in Redis: the entries and the bytes
 /// (`MEMORY USAGE`) of the claim hashes `<prefix>:ids:*`, and `used_memory`.

@@ -1,0 +1,46 @@
+import Configuration
+import TallyRedisClient
+import TallyRuntime
+import TallyStore
+
+/// Fills an ``AggregatorConfiguration`` from command-line flags, `TALLY_*`
+/// environment variables and `Config/aggregator.json` (or the file in
+/// `TALLY_AGGREGATOR_CONFIG_FILE`), in that precedence: key `http.port` is
+/// `--http-port` and `TALLY_HTTP_PORT`; `redis.port` is `TALLY_REDIS_PORT`
+/// (shared with the workers on purpose). The one place the
+/// aggregator's keys are read.
+extension AggregatorConfiguration: LoadableConfiguration {
+    public typealias Failure = ConfigurationFailure
+    public static let fileVariable = "TALLY_AGGREGATOR_CONFIG_FILE"
+    public static let defaultPath = "Config/aggregator.json"
+
+    public static func read(from config: ConfigReader, _ provenance: ConfigurationProvenance) throws -> AggregatorConfiguration {
+        var settings = AggregatorConfiguration()
+        let defaults = settings
+
+        settings.http.host = config.string(forKey: "http.host", default: defaults.http.host)
+        settings.http.port = try config.port("http.port", default: defaults.http.port)
+
+        settings.redis = try RedisEndpoint.configured(from: config, provenance, defaults: defaults.redis)
+        settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)
+        settings.keyPrefix = config.string(forKey: "redis.keyPrefix", default: defaults.keyPrefix)
+
+        settings.index.path = config.string(forKey: "index.path", default: defaults.index.path)
+        guard !settings.index.path.isEmpty else { throw Failure(key: "index.path", problem: "must not be empty") }
+
+        settings.stream.group = config.string(forKey: "stream.group", default: defaults.stream.group)
+        guard !settings.stream.group.isEmpty else { throw Failure(key: "stream.group", problem: "must not be empty") }
+        settings.stream.batchSize = try config.positive("stream.batchSize", default: defaults.stream.batchSize)
+        settings.stream.blockMilliseconds = try config.positive("stream.blockMs", default: defaults.stream.blockMilliseconds)
+        guard settings.stream.blockMilliseconds < settings.redis.commandTimeoutMilliseconds else {
+            throw Failure(key: "stream.blockMs", problem: "must be below redis.commandTimeoutMs")
+        }
+        settings.stream.retentionSeconds = try config.nonNegative("stream.retentionSeconds", default: defaults.stream.retentionSeconds)
+        settings.stream.trimIntervalSeconds = try config.nonNegative("stream.trimIntervalSeconds", default: defaults.stream.trimIntervalSeconds)
+        settings.stream.backoffInitialMilliseconds = try config.positive("stream.backoffInitialMs", default: defaults.stream.backoffInitialMilliseconds)
+        settings.stream.backoffMaximumMilliseconds = try config.positive("stream.backoffMaxMs", default: defaults.stream.backoffMaximumMilliseconds)
+
+        settings.readiness.maxLagEntries = try config.nonNegative("readiness.maxLagEntries", default: defaults.readiness.maxLagEntries)
+        return settings
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import TallyAdapters
+import TallyCore
+import TallyRuntime
+
+/// Why a request to the aggregator failed.
+public struct AggregatorClientError: Error, Sendable, CustomStringConvertible {
+    public let url: String
+    public let reason: String
+
+    public var description: String { "\(url): \(reason)" }
+}
+
+/// A client of the aggregator's HTTP API: the account views that
+/// `tally report accounts` and an importer that reports after a file use
+/// (the aggregator is the one place the figures are computed), and plain
+/// GETs for the load test's checks.
+public struct AggregatorClient: Sendable {
+    /// e.g. `http://127.0.0.1:8080`.
+    public let baseURL: URL
+    public let timeoutSeconds: Double
+
+    public init(baseURL: URL, timeoutSeconds: Double = 30) {
+        self.baseURL = baseURL
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Every account the transactions source has written to, in byte order
+    /// (all pages of `GET /v1/accounts`).
+    public func accounts() async throws(AggregatorClientError) -> [String] {
+        var accounts: [String] = []
+        var after: String?
+        repeat {
+            var path = "/v1/accounts?limit=1000"
+            if let after { path += "&after=" + HTTPGet.encoded(after) }
+            let (status, body, url) = try await get(path)
+            guard status == 200, let page = try? JSONParser.parse(body), case .array(let entries)? = page["accounts"]
+            else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
+            for entry in entries {
+                guard case .string(let account)? = entry["account"] else {
+                    throw AggregatorClientError(url: url, reason: "an entry without an account")
+                }
+                accounts.append(account)
+            }
+            if case .string(let next)? = page["nextAfter"] { after = next } else { after = nil }
+        } while after != nil
+        return accounts
+    }
+
+    /// The report of `account`; nil when the aggregator knows no transaction of it (404).
+    public func report(account: String) async throws(AggregatorClientError) -> AccountReport? {
+        let (status, body, url) = try await get("/v1/accounts/\(HTTPGet.encoded(account))/report")
+        if status == 404 { return nil }
+        guard status == 200 else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
+        do {
+            return try AccountReport(jsonText: body)
+        } catch {
+            throw AggregatorClientError(url: url, reason: error.description)
+        }
+    }
+
+    /// A GET of `pathAndQuery`; any HTTP status is returned, only a failed
+    /// exchange throws.
+    public func get(_ pathAndQuery: String) async throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
+        let url = url(pathAndQuery)
+        do {
+            let answer = try await HTTPGet.get(url, timeoutMilliseconds: timeoutMilliseconds)
+            return (answer.status, answer.body, url)
+        } catch {
+            throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")
+        }
+    }
+
+    /// ``get(_:)`` for a blocking thread of its own (the load test's).
+    public func getBlocking(_ pathAndQuery: String) throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
+        let url = url(pathAndQuery)
+        do {
+            let answer = try HTTPGet.getBlocking(url, timeoutMilliseconds: timeoutMilliseconds)
+            return (answer.status, answer.body, url)
+        } catch {
+            throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")
+        }
+    }
+
+    private var timeoutMilliseconds: Int64 { Int64(timeoutSeconds * 1_000) }
+
+    private func url(_ pathAndQuery: String) -> String {
+        var base = baseURL.absoluteString
+        if base.hasSuffix("/") { base.removeLast() }
+        return base + pathAndQuery
+    }
+
+    /// The start of an error body, for messages.
+    public static func excerpt(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(300), as: UTF8.self)
+        return text.isEmpty ? "(empty body)" : text
+    }
+}

@@ -1,0 +1,13 @@
+import TallyRedisClient
+import TallyRuntime
+
+extension EffectiveConfiguration {
+    /// The `redis.*` connection keys of an endpoint.
+    public mutating func add(_ redis: RedisEndpoint) {
+        add("redis.url", redis.redactedURL)
+        add("redis.host", redis.host)
+        add("redis.port", redis.port)
+        add("redis.user", redis.username ?? "(default)")
+        addSecret("redis.password", redis.password)
+    }
+}

@@ -1,0 +1,95 @@
+import TallyCore
+import TallyRedisClient
+
+/// The worker's view of Redis: apply records through the tally Function and
+/// forget outcomes once the broker confirmed them. Confined to one thread,
+/// like the connection it owns.
+public final class RecordStore {
+    private let connection: RedisConnection
+    private let layout: RedisKeyLayout
+    private let call: ApplyCall
+
+    /// - Parameters:
+    ///   - bucketSeconds, buckets: how long claims are kept (the worker's `dedup.*`).
+    public init(connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int) throws(RedisError) {
+        self.connection = connection
+        self.layout = layout
+        self.call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets)
+        try loadFunctions()
+    }
+
+    /// Loads (or replaces) the tally library; safe to repeat.
+    public func loadFunctions() throws(RedisError) {
+        let reply = try connection.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", TallyFunctionLibrary.source))
+        if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
+    }
+
+    /// Sends one `FCALL tally_apply_v2` per record, all in one transaction:
+    /// one round trip and one AOF fsync for the batch (see
+    /// `RedisConnection.transaction`). Redis applies them while the caller
+    /// waits for the previous batch's confirms; ``receiveApplied(count:)``
+    /// collects the answers, in the order requests were sent.
+    public func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
+        try connection.sendTransaction(count: records.count) { index, command in
+            Self.write(records[index], with: call, into: &command)
+        }
+    }
+
+    /// The answers to ``sendApply(_:)``. A Redis that lost the library
+    /// (restarted empty, flushed) is reported as an error: the caller
+    /// reconnects, which reloads it, and the batch is redelivered.
+    public func receiveApplied(count: Int) throws(RedisError) -> [ApplyResult] {
+        let results = try connection.receiveTransaction(count: count).map(Self.result(of:))
+        if let missing = results.lazy.compactMap({ if case .failed(let m) = $0, Self.isMissingFunction(m) { m } else { nil } }).first {
+            throw RedisError(.unexpectedReply, "the tally library is not loaded (\(missing)); reconnecting reloads it")
+        }
+        return results
+    }
+
+    /// Drops stored outcomes after their outputs were confirmed, so later
+    /// producer duplicates re-publish nothing.
+    /// Sent behind any pending apply; answered by ``receiveForgotten(count:)``.
+    public func sendForget(_ outputs: [RecordOutputs]) throws(RedisError) {
+        guard !outputs.isEmpty else { return }
+        try connection.sendTransaction(count: outputs.count) { index, command in
+            let outputs = outputs[index]
+            command.append("HDEL")
+            command.appendArgument { layout.appendPending(outputs.destinationId, to: &$0) }
+            command.append(outputs.recordId)
+        }
+    }
+
+    public func receiveForgotten(count: Int) throws(RedisError) {
+        guard count > 0 else { return }
+        let replies = try connection.receiveTransaction(count: count)
+        if let error = replies.lazy.compactMap(\.errorMessage).first {
+            throw RedisError(.unexpectedReply, "HDEL pending: \(error)")
+        }
+    }
+
+    private static func write(_ prepared: PreparedRecord, with call: ApplyCall, into command: inout RedisCommand) {
+        command.appendArguments { bytes, lengths in
+            call.write(
+                prepared.record, fingerprint: prepared.fingerprint, alertThreshold: prepared.alertThreshold,
+                into: &bytes, lengths: &lengths)
+        }
+    }
+
+    private static func result(of reply: RedisReply) -> ApplyResult {
+        if let error = reply.errorMessage { return .failed(error) }
+        guard let parts = reply.elements, let status = parts.first?.text else {
+            return .failed("unexpected reply \(reply)")
+        }
+        switch status {
+        case "applied": return parts.count > 1 ? .applied(storedOutcome: parts[1].text ?? "") : .failed("no outcome")
+        case "pending": return parts.count > 1 ? .pending(storedOutcome: parts[1].text ?? "") : .failed("no outcome")
+        case "duplicate": return .duplicate
+        case "conflict": return .conflict
+        default: return .failed("unknown status \(status)")
+        }
+    }
+
+    private static func isMissingFunction(_ message: String) -> Bool {
+        message.contains("Function not found") || message.contains("function not found")
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import TallyAggregatorClient
+import TallyLoadTest
+import TallyRuntime
+
+/// Asks the aggregator for the run's totals (blocking: called from the
+/// run's own thread).
+struct AggregatorTotalsProbe {
+    let client: AggregatorClient
+
+    init(baseURL: String) throws {
+        guard let url = URL(string: baseURL) else { throw LoadTestError("--aggregator \(baseURL) is not a URL") }
+        client = AggregatorClient(baseURL: url, timeoutSeconds: 60)
+    }
+
+    /// `/v1/aggregations?sourceId=…&totalsOnly=true`, parsed exactly.
+    func totals(sourceId: String) throws -> ExactOracle {
+        let answer: (status: Int, body: [UInt8], url: String)
+        do {
+            answer = try client.getBlocking("/v1/aggregations?sourceId=\(HTTPGet.encoded(sourceId))&totalsOnly=true")
+        } catch {
+            throw LoadTestError("no answer from the aggregator: \(error)")
+        }
+        guard answer.status == 200 else {
+            throw LoadTestError("aggregator at \(answer.url) answered \(answer.status): \(AggregatorClient.excerpt(answer.body))")
+        }
+        return try AggregatorTotals.parse(answer.body)
+    }
+
+    /// Polls until the aggregator's totals count `records` or more (it
+    /// indexes the log stream asynchronously), or the deadline passes;
+    /// returns the last answer either way, for verification to judge.
+    func totals(sourceId: String, records: Int, timeoutSeconds: Int) throws -> ExactOracle {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(timeoutSeconds))
+        while true {
+            // An aggregator still starting (or restarting) is waited for too.
+            let last: ExactOracle?
+            do { last = try totals(sourceId: sourceId) } catch {
+                if ContinuousClock.now >= deadline { throw error }
+                last = nil
+            }
+            if let last, last.recordCount >= records || ContinuousClock.now >= deadline { return last }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+}
