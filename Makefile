@@ -15,7 +15,7 @@ help:
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
-	@echo "make bench-readings     READINGS (default 10,000,000) seed-001 readings: import, drain, ingest, view latencies"
+	@echo "make bench-readings     READINGS (default 10,000,000) meter readings: import, drain, ingest, view latencies"
 
 run: up
 	scripts/demo.sh

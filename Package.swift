@@ -197,6 +197,7 @@ let package = Package(
             name: "TallyAggregatorTests",
             dependencies: [
                 "TallyAggregator", "TallyCore", "TallyAdapters", "TallyStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

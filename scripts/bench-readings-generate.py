@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a readings CSV (seed 001's format) and a matching-algorithm CSV for
+"""Writes a meter-readings CSV (interval readings format) and a matching-algorithm CSV for
 scripts/bench-readings.sh.
 
     bench-readings-generate.py READINGS_FILE MATCHES_FILE N [DAYS] [MATCH_DAYS]

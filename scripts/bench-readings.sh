@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench-readings: seed 001 at scale (BENCHMARKS.md, "Readings").
+# make bench-readings: meter readings at scale (BENCHMARKS.md, "Readings").
 #
 #   1. release build of tally, tally-worker, tally-aggregator
 #   2. private bench servers (TALLY_BENCH_* ports, .state/bench-readings)

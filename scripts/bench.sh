@@ -5,7 +5,7 @@
 # fail it) and reported as JSON + HTML under .state/bench/reports/, and the
 # figures are collected in .state/bench/reports/results.md.
 #
-#   (1) the seed's load, 100,000 records/hour for SEED_SECONDS (60): latency
+#   (1) the expected load, 100,000 records/hour for SEED_SECONDS (60): latency
 #   (2) maximum throughput with 1 and 2 workers, RECORDS (200,000) each, with
 #       the broker-only baseline measured in the same run (ratio)
 #   (3) duplicate-heavy input (DUPLICATES=0.5), 1 worker: ratio to (2)
@@ -70,7 +70,7 @@ workers 1
 "${loadtest[@]}" --records 2000 --name 0-warm-up --quiet >/dev/null
 
 if wanted 1; then
-    step "(1) the seed's load: 100,000 records/hour for $SEED_SECONDS s, 1 worker"
+    step "(1) the expected load: 100,000 records/hour for $SEED_SECONDS s, 1 worker"
     "${loadtest[@]}" --rate 100000/h --seconds "$SEED_SECONDS" --name 1-seed-load
 fi
 if wanted 2; then

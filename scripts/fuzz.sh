@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the record parser and validator with libFuzzer for a bounded time.
 #   scripts/fuzz.sh [SECONDS]   (default 60; make chaos runs it)
-# The corpus (seeds: samples/*.ndjson lines) and any crash reproducer live in
+# The corpus (starting inputs: samples/*.ndjson lines) and any crash reproducer live in
 # .state/fuzz/. A finding fails the script with libFuzzer's report.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"

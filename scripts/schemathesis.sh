@@ -32,7 +32,7 @@ for i in 1 2 3 4 5 6; do
     redis XADD "$prefix:log" '*' record \
         "{\"recordId\":\"st-$i\",\"time\":\"2026-03-0${i}T12:00:00Z\",\"sourceId\":\"billing\",\"destinationId\":\"acct-$((i % 2))\",\"type\":\"$([[ $((i % 3)) == 0 ]] && echo negative || echo positive)\",\"value\":\"1$i.5\",\"unit\":\"EUR\",\"reference\":\"inv-$i\"}" >/dev/null
 done
-# A reading and a match (seed 001), so the readings views answer with data.
+# A reading and a match (meter readings, algorithm runs), so the readings views answer with data.
 redis XADD "$prefix:log" '*' record \
     '{"recordId":"rd:33:2018-06-13T12:30:00Z:X","time":"2018-06-14T00:30:00+12:00","sourceId":"readings","destinationId":"icp:33","type":"positive","value":"1.343","unit":"kWh","reference":"2018-06-14"}' >/dev/null
 redis XADD "$prefix:log" '*' record \

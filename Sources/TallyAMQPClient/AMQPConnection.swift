@@ -7,8 +7,7 @@ import Glibc
 /// A blocking AMQP 0-9-1 connection with one channel, over rabbitmq-c.
 ///
 /// rabbitmq-c is blocking and not thread-safe: a connection is confined to
-/// the thread that made it, and is deliberately not `Sendable` (DESIGN.md,
-/// "Inside the worker"). Every failure surfaces as an ``AMQPError``; after
+/// the thread that made it, and is deliberately not `Sendable`. Every failure surfaces as an ``AMQPError``; after
 /// one the connection is unusable and the caller reconnects.
 public final class AMQPConnection {
     private let state: amqp_connection_state_t

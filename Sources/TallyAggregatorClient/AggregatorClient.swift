@@ -32,7 +32,7 @@ public struct AggregatorClient: Sendable {
         var after: String?
         repeat {
             var path = "/v1/accounts?limit=1000"
-            if let after { path += "&after=" + HTTPGet.encoded(after) }
+            if let after { path += "&after=" + HTTPFetch.encoded(after) }
             let (status, body, url) = try await get(path)
             guard status == 200, let page = try? JSONParser.parse(body), case .array(let entries)? = page["accounts"]
             else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
@@ -49,7 +49,7 @@ public struct AggregatorClient: Sendable {
 
     /// The report of `account`; nil when the aggregator knows no transaction of it (404).
     public func report(account: String) async throws(AggregatorClientError) -> AccountReport? {
-        let (status, body, url) = try await get("/v1/accounts/\(HTTPGet.encoded(account))/report")
+        let (status, body, url) = try await get("/v1/accounts/\(HTTPFetch.encoded(account))/report")
         if status == 404 { return nil }
         guard status == 200 else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
         do {
@@ -64,7 +64,7 @@ public struct AggregatorClient: Sendable {
     public func get(_ pathAndQuery: String) async throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
         let url = url(pathAndQuery)
         do {
-            let answer = try await HTTPGet.get(url, timeoutMilliseconds: timeoutMilliseconds)
+            let answer = try await HTTPFetch.fetch(url, timeoutMilliseconds: timeoutMilliseconds)
             return (answer.status, answer.body, url)
         } catch {
             throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")
@@ -75,7 +75,7 @@ public struct AggregatorClient: Sendable {
     public func getBlocking(_ pathAndQuery: String) throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
         let url = url(pathAndQuery)
         do {
-            let answer = try HTTPGet.getBlocking(url, timeoutMilliseconds: timeoutMilliseconds)
+            let answer = try HTTPFetch.fetchBlocking(url, timeoutMilliseconds: timeoutMilliseconds)
             return (answer.status, answer.body, url)
         } catch {
             throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")

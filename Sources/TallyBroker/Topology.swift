@@ -1,6 +1,6 @@
 import TallyAMQPClient
 
-/// The broker objects of the public contract (DESIGN.md), declared
+/// The broker objects of the public contract (docs/contract.md), declared
 /// idempotently by every worker and by `tally declare`.
 public struct Topology: Sendable, Equatable {
     /// Topic exchange producers publish records to.

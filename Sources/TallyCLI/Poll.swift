@@ -14,7 +14,7 @@ struct Poll: ParsableCommand {
 }
 
 /// `tally poll vendor --url …`: the rate-limited vendor transaction API of
-/// seeds 003 and 004. Options only; the poller is `VendorPoller`.
+/// the user-balance services. Options only; the poller is `VendorPoller`.
 struct PollVendor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vendor",

@@ -7,11 +7,10 @@ import Logging
 /// A blocking connection to Redis over hiredis.
 ///
 /// hiredis is blocking and not thread-safe, so a connection is confined to
-/// the one thread that made it (DESIGN.md, "Inside the worker"); it is
-/// deliberately not `Sendable`. Throughput comes from sending many
-/// commands before reading any reply: ``transaction(_:)`` (split into
-/// ``sendTransaction(_:)`` and ``receiveTransaction(count:)`` so the caller
-/// can work while Redis does) and ``pipeline(_:)``.
+/// the one thread that made it; it is deliberately not `Sendable`.
+/// Throughput comes from sending many commands before reading any reply:
+/// ``sendTransaction(count:_:)`` and ``receiveTransaction(count:)`` (split
+/// so the caller can work while Redis does) and ``pipeline(_:)``.
 public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
     public let endpoint: RedisEndpoint
@@ -64,30 +63,17 @@ public final class RedisConnection {
         return replies
     }
 
-    /// Sends all commands inside `MULTI`/`EXEC` and returns their replies.
+    /// Sends `count` commands inside `MULTI`/`EXEC`, each written by
+    /// `write` into a buffer reused for all of them (a batch of records costs
+    /// no array of commands and no allocation per command), and writes them
+    /// out now, so Redis works on them while the caller does something else;
+    /// ``receiveTransaction(count:)`` reads the replies.
     ///
     /// Redis runs the queued commands in one go at `EXEC`, so with
     /// `appendfsync always` they cost one AOF write and one fsync, where a
     /// plain pipeline arriving in several socket reads costs one per event
     /// loop turn. A command's error reply stays its own (Redis does not
     /// roll back), so one failing call does not hide the others.
-    public func transaction(_ commands: [RedisCommand]) throws(RedisError) -> [RedisReply] {
-        try sendTransaction(commands)
-        return try receiveTransaction(count: commands.count)
-    }
-
-    /// The first half of ``transaction(_:)``: writes it out now, so Redis
-    /// works on it while the caller does something else.
-    public func sendTransaction(_ commands: [RedisCommand]) throws(RedisError) {
-        try append(Self.multi)
-        for command in commands { try append(command) }
-        try append(Self.exec)
-        try flush()
-    }
-
-    /// ``sendTransaction(_:)`` for `count` commands that `write` puts, one
-    /// at a time, into a buffer reused for all of them: a batch of records
-    /// costs no array of commands and no allocation per command.
     public func sendTransaction(count: Int, _ write: (_ index: Int, _ command: inout RedisCommand) -> Void) throws(RedisError) {
         try append(Self.multi)
         for index in 0..<count {
@@ -104,7 +90,7 @@ public final class RedisConnection {
     /// The buffer ``sendTransaction(count:_:)`` writes each command into.
     private var scratch = RedisCommand()
 
-    /// The second half of ``transaction(_:)``, for `count` commands.
+    /// The replies to ``sendTransaction(count:_:)``, for `count` commands.
     public func receiveTransaction(count: Int) throws(RedisError) -> [RedisReply] {
         let opened = try readReply()
         if let error = opened.errorMessage { throw RedisError(.unexpectedReply, "MULTI: \(error)") }

@@ -4,20 +4,14 @@ import TallyCore
 /// Amounts are whole cents written as decimal strings (no floats anywhere);
 /// types are mostly earned and spent, with payouts and some of them paid out.
 struct TransactionGenerator {
-    private var state: UInt64
+    private var random: SplitMix64
 
     init(seed: UInt64) {
-        state = seed &+ 0x9E37_79B9_7F4A_7C15
+        // Offset once, so seed 0 does not start at SplitMix64's own zero state.
+        random = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
     }
 
-    /// SplitMix64.
-    private mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private mutating func next() -> UInt64 { random.next() }
 
     mutating func transactions(count: Int, users: Int, firstId: Int = 1) -> [JSONValue] {
         (0..<count).map { offset in

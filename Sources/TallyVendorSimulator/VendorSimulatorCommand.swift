@@ -5,7 +5,7 @@ import Logging
 import TallyCore
 
 /// `tally-vendor-simulator`: a stand-in for the rate-limited vendor
-/// transaction API of seeds 003 and 004, for tests and demos. It enforces
+/// transaction API (the vendor API), for tests and demos. It enforces
 /// the limit and counts every request and every violation (`/stats`), can
 /// fail on demand (`POST /faults`) and takes new transactions while running
 /// (`POST /transactions`). Routes: ``SimulatorRoutes``.

@@ -21,18 +21,6 @@ private func build(_ account: String, _ transactions: [Transaction]) throws -> A
     return builder.report(account: account)
 }
 
-/// A deterministic generator, so the property test can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Cents as decimal text with two fraction digits ("-1234" → "-12.34").
 private func centsText(_ cents: Int) -> String {
     let magnitude = cents.magnitude
@@ -49,9 +37,9 @@ private func halfEvenAverage(cents total: Int, count: Int) -> Int {
 }
 
 @Suite struct AccountReportBuilderTests {
-    /// The seed's sample file (Id,Date,Transaction): +60.5 on 7/15, −10.3 on
+    /// The transactions system's sample file (Id,Date,Transaction): +60.5 on 7/15, −10.3 on
     /// 7/28, −20.46 on 8/2, +10 on 8/13.
-    @Test func theSeedSampleGivesTheExpectedFigures() throws {
+    @Test func theSampleFileGivesTheExpectedFigures() throws {
         let report = try #require(try build("42", [
             Transaction(signed: "60.5", month: "2026-07"), Transaction(signed: "-10.3", month: "2026-07"),
             Transaction(signed: "-20.46", month: "2026-08"), Transaction(signed: "10", month: "2026-08"),
@@ -134,7 +122,7 @@ private func halfEvenAverage(cents total: Int, count: Int) -> Int {
     /// cents, and adding pre-summed groups (what the SQL does) gives the same
     /// report as adding the transactions one by one.
     @Test func randomAccountsMatchAnIntegerOracleWhetherFedOneByOneOrInGroups() throws {
-        var random = SplitMix64(state: 20_260_715)
+        var random = SplitMix64(seed: 20_260_715)
         for round in 0..<200 {
             let currencies = ["EUR", "USD", "GBP"].prefix(Int.random(in: 1...3, using: &random))
             var transactions: [Transaction] = []

@@ -3,7 +3,7 @@ import Testing
 import TallyAdapters
 import TallyCore
 
-/// The seed sample plus a EUR transaction, for an account named to break
+/// The transactions sample plus a EUR transaction, for an account named to break
 /// any unescaped HTML.
 private func sampleReport(account: String = "42") throws -> AccountReport {
     var builder = AccountReportBuilder()

@@ -5,7 +5,7 @@ import TallyCore
 @Suite struct MatchRowMapperTests {
     static let header = ["icp_id", "matched_amount", "read_date", "read_time", "publish_datetime", "buyer_seller"]
 
-    @Test func mapsTheSeedRowAsPrinted() throws {
+    @Test func mapsTheSampleRowAsPrinted() throws {
         let mapper = try MatchRowMapper(header: Self.header)
         let fields = try CSVFieldSplitter.split(
             "100, \"0.0040\", \"2018-06-13\", \"00:00:00\", \"2018-06-27 16:39:36.057658+12\", \u{201C}seller\u{201D}")

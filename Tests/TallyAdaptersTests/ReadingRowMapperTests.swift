@@ -9,7 +9,7 @@ import TallyCore
         mapper = try ReadingRowMapper(header: ["read_timestamp", "interval_read", "energy_flow_direction", "icp_id"])
     }
 
-    @Test func mapsTheSeedRow() throws {
+    @Test func mapsTheSampleRow() throws {
         let record = try mapper.record(["2018-06-14 00:30:00+12", "1.343", "X", "33"])
         #expect(record.recordId == "rd:33:2018-06-13T12:30:00Z:X")
         #expect(record.timeText == "2018-06-14T00:30:00+12:00")

@@ -1,7 +1,7 @@
 import Testing
 @testable import TallyCore
 
-/// A record built directly (not through the validator), the DESIGN example by default.
+/// A record built directly (not through the validator), the contract's example by default.
 private func makeRecord(
     recordId: String = "r-1", time: String = "2026-03-01T12:00:00Z", sourceId: String = "billing",
     destinationId: String = "acct-42", type: RecordType = .positive, value: String = "12.50",

@@ -3,7 +3,7 @@ import Testing
 
 // MARK: - Building bodies
 
-/// The DESIGN.md example, member by member: the field, its wire name (written
+/// The contract's example record (docs/contract.md), member by member: the field, its wire name (written
 /// out here rather than taken from `RecordField.rawValue`) and its value as raw
 /// JSON text.
 private let exampleMembers: [(field: RecordField, key: String, raw: String)] = [

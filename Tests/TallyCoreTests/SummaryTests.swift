@@ -27,21 +27,6 @@ private func totals(_ summary: Summary, _ unit: String) -> UnitTotals? {
     summary.totals.first { Array($0.unit.utf8) == Array(unit.utf8) }
 }
 
-/// Deterministic SplitMix64, so the random test is reproducible.
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(below bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-}
-
 /// `units / 10^4` as plain decimal text with exactly four fraction digits, by Int arithmetic.
 private func tenThousandths(_ units: Int) -> String {
     let magnitude = units.magnitude
@@ -255,7 +240,7 @@ struct SummaryTests {
     @Test(arguments: [UInt64(1), 42, 0xDEAD_BEEF])
     func randomRecordsSumExactly(_ seed: UInt64) throws {
         let units = ["EUR", "eur", "kWh", "€", "USD"]
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var positiveUnits: [String: Int] = [:]
         var negativeUnits: [String: Int] = [:]
         var positiveDecimals: [String: ExactDecimal] = [:]
@@ -263,20 +248,20 @@ struct SummaryTests {
         var summary = Summary()
 
         for index in 0..<1_000 {
-            let unit = units[random.next(below: units.count)]
-            let type: RecordType = random.next(below: 2) == 0 ? .positive : .negative
-            let integer = random.next(below: random.next(below: 4) == 0 ? 10 : 1_000_000)
-            let fractionDigits = random.next(below: 5)
+            let unit = units[random.below( units.count)]
+            let type: RecordType = random.below( 2) == 0 ? .positive : .negative
+            let integer = random.below( random.below( 4) == 0 ? 10 : 1_000_000)
+            let fractionDigits = random.below( 5)
             var fractionBound = 1
             for _ in 0..<fractionDigits { fractionBound *= 10 }
-            let fraction = random.next(below: fractionBound)
+            let fraction = random.below( fractionBound)
             var scaleToTenThousandths = 1
             for _ in fractionDigits..<4 { scaleToTenThousandths *= 10 }
             let amount = integer * 10_000 + fraction * scaleToTenThousandths
 
             // The text: plain ("12.05") or, one time in five, mantissa and exponent ("1205e-2").
             let text: String
-            if fractionDigits > 0, random.next(below: 5) == 0 {
+            if fractionDigits > 0, random.below( 5) == 0 {
                 text = "\(integer * fractionBound + fraction)e-\(fractionDigits)"
             } else if fractionDigits > 0 {
                 let digits = String(fraction)

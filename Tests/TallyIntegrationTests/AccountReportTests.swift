@@ -3,7 +3,7 @@ import Testing
 import TallyAdapters
 import TallyCore
 
-/// The per-account report (seed 002) through the real fleet: records as the
+/// The per-account report through the real fleet: records as the
 /// transactions importer publishes them → a real `tally-worker` → Redis log
 /// → a real `tally-aggregator`; the HTML page rendered by a real headless
 /// browser (chromium) and every figure checked against an exact oracle;
@@ -13,12 +13,12 @@ struct AccountReportTests {
     static let hostile = "<b>\"O'Brien\" & co</b>"
     static let unicode = "ünï cødé/7"
 
-    /// Three accounts: the seed's sample; a hostile name with two
+    /// Three accounts: the transactions sample; a hostile name with two
     /// currencies; large amounts in one currency. Plus one record of another
     /// source on account 42's destination, which no report may count.
     static func ledger() -> TransactionLedger {
         var ledger = TransactionLedger()
-        ledger.rows += TransactionLedger.seedSample(account: "42")
+        ledger.rows += TransactionLedger.sampleFile(account: "42")
         ledger.rows += TransactionLedger.random(account: hostile, count: 40, currencies: ["EUR", "USD"], maxCents: 50_000, seed: 11)
         ledger.rows += TransactionLedger.random(account: unicode, count: 30, currencies: ["USD"], maxCents: 250_000_000, seed: 12)
         return ledger
@@ -98,7 +98,7 @@ struct AccountReportTests {
             }
         }
 
-        // The seed's own numbers, literally (the other source's 1000 USD left out).
+        // The transactions sample's own numbers, literally (the other source's 1000 USD left out).
         let seed = RenderedReport(dom: try HeadlessBrowser.renderedDOM(of: "http://127.0.0.1:\(aggregator.port)/v1/accounts/42/report.html"))
         let usd = try #require(seed.section(currency: "USD"))
         #expect(RenderedReport.field("balance", in: usd) == "39.74")

@@ -10,7 +10,7 @@ struct AggregatorQueryTests {
     /// 420 records over three days, hostile ids, offsets, nanoseconds,
     /// values with up to four fraction digits and some beyond Int64.
     static func records(prefix: String) throws -> [Record] {
-        var random = SeededGenerator(seed: 7)
+        var random = SplitMix64(seed: 7)
         let offsets = ["Z", "+02:00", "-05:30"]
         return try (0..<420).map { index in
             let day = 1 + index % 3

@@ -7,7 +7,7 @@ import TallyWorker
 /// `tally-loadtest` against a real worker and aggregator: its verification
 /// passes on a faithful fleet with duplicates, invalid messages and
 /// conflicts in the mix, and fails when the fleet's effects differ from
-/// what the run published (issue 4: any lost or doubled effect fails).
+/// what the run published (any lost or doubled effect fails).
 @Suite(.serialized, .timeLimit(.minutes(6)))
 struct LoadTestToolTests {
     func fleet(_ environment: TestEnvironment) throws -> (WorkerProcess, AggregatorProcess) {

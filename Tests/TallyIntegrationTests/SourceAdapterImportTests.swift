@@ -2,13 +2,13 @@ import Foundation
 import Testing
 import TallyCore
 
-/// The CSV imports of seed 001 (readings, matching-algorithm output) and
-/// seed 002 (transactions) through the real fleet: `tally import` →
+/// The CSV imports of meter readings, matching-algorithm output and
+/// transactions through the real fleet: `tally import` →
 /// RabbitMQ → a `tally-worker` process → Redis → a `tally-aggregator`
 /// process → the readings and matches views.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct SourceAdapterImportTests {
-    /// The seed's readings sample, exactly as printed.
+    /// The meter-readings sample, exactly as its system prints it.
     static let readingsSample = """
         read_timestamp,interval_read,energy_flow_direction,icp_id
         2018-06-14 00:30:00+12,1.343,X,33
@@ -19,7 +19,7 @@ struct SourceAdapterImportTests {
 
         """
 
-    /// The seed's algorithm output, exactly as printed (blank line, spaces,
+    /// The matching algorithm's sample output, exactly as printed (blank line, spaces,
     /// quotes and curly quotes included).
     static let matchesSample = """
         icp_id, matched_amount, read_date, read_time, publish_datetime,buyer_seller
@@ -83,8 +83,8 @@ struct SourceAdapterImportTests {
         }
     }
 
-    @Test func seedReadingsGoThroughUnchangedAndReimportDoublesNothing() throws {
-        let fleet = try Fleet("rd-seed")
+    @Test func sampleReadingsGoThroughUnchangedAndReimportDoublesNothing() throws {
+        let fleet = try Fleet("rd-sample")
         defer { fleet.stop() }
         let path = try fleet.file("readings.csv", Self.readingsSample)
         let first = try fleet.importFile("readings", path)
@@ -157,7 +157,7 @@ struct SourceAdapterImportTests {
         #expect(day["totals"]?["injection"] == .string("2.25"))
     }
 
-    @Test func seedMatchesRunsStaySeparateAndTheLatestIsTheDefault() throws {
+    @Test func sampleMatchesRunsStaySeparateAndTheLatestIsTheDefault() throws {
         let fleet = try Fleet("rd-matches")
         defer { fleet.stop() }
         let firstRun = try fleet.importFile("matches", try fleet.file("run1.csv", Self.matchesSample))

@@ -5,7 +5,7 @@ import TallyCore
 import TallyRuntime
 
 /// `tally poll vendor`: a long-running, blocking poller of the vendor's
-/// transaction API (seeds 003, 004). Run it on a thread of its own.
+/// transaction API. Run it on a thread of its own.
 ///
 /// Each round:
 /// 1. wait until the rate limiter (sliding window, restored from Redis)
@@ -118,9 +118,9 @@ public final class VendorPoller {
         limiter.record(reserved)
         try persistInstants()
         statistics.requests += 1
-        let answer: HTTPGet.Answer
+        let answer: HTTPFetch.Answer
         do {
-            answer = try HTTPGet.getBlocking(
+            answer = try HTTPFetch.fetchBlocking(
                 requestURL(after: cursor).absoluteString, headers: [("Accept", "application/json")],
                 timeoutMilliseconds: configuration.requestTimeoutMilliseconds)
         } catch {

@@ -1,6 +1,6 @@
 import TallyCore
 
-/// The per-account report of the transactions adapter (seed 002): balance,
+/// The per-account report of the transactions adapter: balance,
 /// transactions per month, average credit and average debit — per currency,
 /// because amounts in different currencies are never added.
 ///

@@ -12,10 +12,18 @@ public enum AdapterRecord {
         let draft = Record(
             recordId: recordId, time: time.instant, timeText: time.text, sourceId: namespace.sourceId,
             destinationId: namespace.destination(key), type: type, value: value, unit: unit, reference: reference)
-        switch RecordValidator(limits: limits).validate(Array(draft.canonicalJSON.utf8)) {
-        case .success(let record): return record
+        switch validated(draft, limits: limits) {
+        case .success(let validated): return validated.record
         case .failure(let rejection): throw RowRejection("the record would be refused by the fleet: \(rejection)")
         }
+    }
+
+    /// Renders `draft` canonically and runs it through the fleet's own
+    /// ``RecordValidator``: whatever an adapter publishes is a record the
+    /// workers accept, and the same input always gives the same bytes.
+    public static func validated(_ draft: Record, limits: RecordLimits) -> Result<(record: Record, body: [UInt8]), Rejection> {
+        let body = Array(draft.canonicalJSON.utf8)
+        return RecordValidator(limits: limits).validate(body).map { ($0, body) }
     }
 
     /// A non-negative exact decimal from a column, or a rejection naming it.

@@ -1,14 +1,14 @@
-/// Splits one line of a seed's CSV into its fields.
+/// Splits one line of an imported CSV file into its fields.
 ///
 /// Hand-written rather than taken from yaslab/CSV.swift or SwiftCSV because
-/// the seeds' files are not RFC 4180: the matching algorithm's output puts a
+/// the imported files are not RFC 4180: the matching algorithm's output puts a
 /// space after each comma before an opening quote (`101, "0.0000"`) and wraps
 /// the side in typographic quotes (`“buyer”`). An RFC 4180 reader keeps such
 /// quotes as part of the value (or fails); this one trims blanks around each
 /// field and then removes one pair of enclosing quotes, straight (`"…"`, with
 /// `""` standing for one `"` inside) or curly (`“…”`).
 ///
-/// Line-based on purpose: no seed quotes a newline, and a line-based reader
+/// Line-based on purpose: no imported format quotes a newline, and a line-based reader
 /// streams with constant memory and gives every row its line number.
 public enum CSVFieldSplitter {
     /// The fields of `line` (without its line terminator).

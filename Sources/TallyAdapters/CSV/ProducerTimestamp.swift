@@ -1,6 +1,6 @@
 import TallyCore
 
-/// A producer's timestamp as the seeds write it, normalized to RFC 3339
+/// A producer's timestamp as the neighbouring systems write it, normalized to RFC 3339
 /// while keeping the producer's own offset.
 ///
 /// Accepted: `YYYY-MM-DD` then a space or `T`, `HH:MM:SS`, an optional

@@ -1,6 +1,6 @@
 import TallyCore
 
-/// Seed 001's matching-algorithm output, one row → one record.
+/// The matching algorithm's output (algorithm runs), one row → one record.
 ///
 /// Columns (header required, any order, case-insensitive; the sample's
 /// spaces, straight quotes and curly quotes are accepted as printed):

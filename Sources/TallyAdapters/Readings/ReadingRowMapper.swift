@@ -1,6 +1,6 @@
 import TallyCore
 
-/// Seed 001's interval readings, one row → one record.
+/// Electricity interval readings (meter readings), one row → one record.
 ///
 /// Columns (header required, any order, case-insensitive):
 /// `read_timestamp,interval_read,energy_flow_direction,icp_id`.

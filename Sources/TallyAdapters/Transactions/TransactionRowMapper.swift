@@ -1,6 +1,6 @@
 import TallyCore
 
-/// Seed 002's transactions file, one row → one record. This mapping is the
+/// A transactions file, one row → one record. This mapping is the
 /// contract the per-account report is built on.
 ///
 /// Columns (header row required, case-insensitive, any order):

@@ -1,12 +1,13 @@
 import TallyCore
 
-/// One user's figures in one unit, as seeds 003 and 004 define them:
+/// One user's figures in one unit, as the two user-balance services define them:
 /// the totals per vendor type, the balance, and the payout still owed.
 ///
-/// - balance = earned − spent − paid_out (seed 004: a `payout` is only a
-///   request and does not change the balance; `paid_out` does). Seed 003's
-///   example (earned 150, spent 50, paidOut 20, balance 100) did not deduct
-///   paid_out; 004 is the later, explicit definition and is followed here.
+/// - balance = earned − spent − paid_out (the successor service's rule: a
+///   `payout` is only a request and does not change the balance; `paid_out`
+///   does). The first service's example (earned 150, spent 50, paidOut 20,
+///   balance 100) did not deduct paid_out; the successor's is the later,
+///   explicit definition and is followed here.
 /// - outstanding = payout − paid_out: positive while requested payouts have
 ///   not all been paid out (`GET /v1/users/payouts` lists those users).
 public struct VendorBalance: Sendable, Equatable {

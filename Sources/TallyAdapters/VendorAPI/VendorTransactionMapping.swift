@@ -12,9 +12,9 @@ import TallyCore
 ///   (``VendorTransactionType``), value = `amount` exactly (a decimal string
 ///   or JSON number, never through a binary float), unit = the poller's unit.
 ///
-/// The record is rendered canonically and run through the fleet's own
-/// ``RecordValidator``, so whatever is published is a record the workers
-/// accept, and the same vendor item always gives byte-identical bodies.
+/// The record is checked like every adapter's (``AdapterRecord/validated(_:limits:)``):
+/// whatever is published is a record the workers accept, and the same
+/// vendor item always gives byte-identical bodies.
 public struct VendorTransactionMapping: Sendable {
     public let unit: String
     public let namespace: AdapterNamespace
@@ -67,10 +67,9 @@ public struct VendorTransactionMapping: Sendable {
             recordId: "vendor:" + id, time: time, timeText: createdAt, sourceId: namespace.sourceId,
             destinationId: namespace.destination(userId), type: type.recordType, value: amount, unit: unit,
             reference: type.reference)
-        let body = Array(record.canonicalJSON.utf8)
-        switch RecordValidator(limits: limits).validate(body) {
+        switch AdapterRecord.validated(record, limits: limits) {
         case .success(let validated):
-            return .success(VendorRecord(record: validated, body: body))
+            return .success(VendorRecord(record: validated.record, body: validated.body))
         case .failure(let rejection):
             let field = rejection.field.map(Self.vendorField) ?? "transaction"
             return reject(field, "the record it maps to is refused: \(rejection.detail)")

@@ -5,7 +5,7 @@ import TallyRedisClient
 /// Runs the HTTP side's Redis reads (live summaries, readiness PING) on one
 /// serial dispatch queue that owns one hiredis connection: hiredis blocks
 /// and is not thread-safe, so it never runs on Swift's cooperative pool
-/// (DESIGN.md, "Inside the worker"). The connection is made lazily and
+/// (docs/architecture.md). The connection is made lazily and
 /// dropped after any failure, so the next request reconnects.
 public final class RedisReadExecutor: @unchecked Sendable {
     // @unchecked: `connection` is only touched on `queue`.

@@ -118,11 +118,16 @@ public struct AggregationEngine: Sendable {
                 destinations)
         }
         let index = totalsIndex(filters, byDestination: destinations != nil || filters.destinationId != nil)
-        do {
-            return try sqlTotals(filter, index: index, db)
-        } catch let error as DatabaseError where error.message?.contains("integer overflow") == true {
-            return try exactTotals(filter, db)
-        }
+        var accumulator = TotalsAccumulator()
+        try ExactSumQuery(groupBy: ["destination", "unit", "type"], table: "records INDEXED BY \(index)", filter: filter)
+            .run(db, restart: { accumulator = TotalsAccumulator() }) { group in
+                let destination = group.string(0)
+                accumulator.addCount(group.count, destination: destination)
+                accumulator.add(
+                    group.total, destination: destination, unit: group.string(1), type: group.int(2) == 0 ? .positive : .negative)
+                return true
+            }
+        return accumulator.groups()
     }
 
     /// The covering index that serves a totals query without touching the table
@@ -135,69 +140,6 @@ public struct AggregationEngine: Sendable {
         default: return "records_totals"
         }
     }
-
-    /// The fast path: exact integer sums in SQL, recombined in Swift.
-    private static func sqlTotals(
-        _ filter: SQLFilter, index: String, _ db: Database
-    ) throws -> [(destinationId: String, count: Int, totals: [UnitTotals])] {
-        var accumulator = TotalsAccumulator()
-        var textValuesMissing = false
-        let sql = """
-            SELECT destination, unit, type, scale, SUM(mantissa), COUNT(*), COUNT(mantissa)
-            FROM records INDEXED BY \(index) \(filter.whereClause)
-            GROUP BY destination, unit, type, scale
-            """
-        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(filter.arguments))
-        while let row = try cursor.next() {
-            let destination: String = row[0]
-            let count: Int = row[5]
-            let withMantissa: Int = row[6]
-            accumulator.addCount(count, destination: destination)
-            if withMantissa > 0 {
-                let sum: Int64 = row[4]
-                accumulator.add(
-                    IndexedValue.decimal(mantissa: sum, scale: row[3]), destination: destination, unit: row[1],
-                    type: (row[2] as Int) == 0 ? .positive : .negative)
-            }
-            if withMantissa < count { textValuesMissing = true }
-        }
-        if textValuesMissing {
-            var large = filter
-            large.add("mantissa IS NULL", [])
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT destination, unit, type, value FROM records \(large.whereClause)",
-                arguments: StatementArguments(large.arguments))
-            while let row = try rows.next() {
-                accumulator.add(
-                    try ExactDecimal.parse(row[3] as String), destination: row[0], unit: row[1],
-                    type: (row[2] as Int) == 0 ? .positive : .negative)
-            }
-        }
-        return accumulator.groups()
-    }
-
-    /// The slow path, for when an Int64 sum overflowed: every value summed
-    /// exactly in Swift. Never rounds, never wraps.
-    private static func exactTotals(
-        _ filter: SQLFilter, _ db: Database
-    ) throws -> [(destinationId: String, count: Int, totals: [UnitTotals])] {
-        var accumulator = TotalsAccumulator()
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT destination, unit, type, mantissa, scale, value FROM records \(filter.whereClause)",
-            arguments: StatementArguments(filter.arguments))
-        while let row = try rows.next() {
-            let destination: String = row[0]
-            let amount: ExactDecimal
-            if let mantissa = row[3] as Int64? {
-                amount = IndexedValue.decimal(mantissa: mantissa, scale: row[4])
-            } else {
-                amount = try ExactDecimal.parse(row[5] as String)
-            }
-            accumulator.addCount(1, destination: destination)
-            accumulator.add(amount, destination: destination, unit: row[1], type: (row[2] as Int) == 0 ? .positive : .negative)
-        }
-        return accumulator.groups()
-    }
 }
 
 /// A WHERE clause and its arguments, built from the filters only: user
@@ -205,6 +147,8 @@ public struct AggregationEngine: Sendable {
 struct SQLFilter {
     private(set) var conditions: [String] = []
     var arguments: [(any DatabaseValueConvertible)?] = []
+
+    init() {}
 
     init(_ filters: AggregationQuery.Filters) {
         if let start = filters.start { add("(t_ms, t_sub) >= (?, ?)", [start.milliseconds, start.subMillisecondNanos]) }

@@ -18,11 +18,7 @@ public enum AggregationQueryParser {
     /// - Parameter parameters: name → value as decoded from the query
     ///   string; a name given twice is refused (which one would win?).
     public static func parse(_ parameters: [(name: String, value: String)]) throws(InvalidParameter) -> AggregationQuery {
-        var values: [String: String] = [:]
-        for (name, value) in parameters where knownParameters.contains(name) {
-            guard values[name] == nil else { throw InvalidParameter(name, "given more than once") }
-            values[name] = value
-        }
+        let values = try QueryParameters(parameters, known: knownParameters)
 
         var filters = AggregationQuery.Filters()
         filters.start = try time(values["start"], "start")
@@ -36,9 +32,9 @@ public enum AggregationQueryParser {
             }
             filters.type = parsed
         }
-        filters.destinationId = try identifier(values["destinationId"], "destinationId")
-        filters.sourceId = try identifier(values["sourceId"], "sourceId")
-        filters.reference = try identifier(values["reference"], "reference")
+        filters.destinationId = try values.identifier("destinationId")
+        filters.sourceId = try values.identifier("sourceId")
+        filters.reference = try values.identifier("reference")
 
         var query = AggregationQuery(filters: filters)
         if let text = values["totalsOnly"] {
@@ -48,17 +44,7 @@ public enum AggregationQueryParser {
             default: throw InvalidParameter("totalsOnly", "must be \"true\" or \"false\"")
             }
         }
-        if let text = values["limit"] {
-            guard text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                let limit = Int(text)
-            else {
-                throw InvalidParameter("limit", "must be an integer from 1 to \(AggregationQuery.maxLimit)")
-            }
-            guard (1...AggregationQuery.maxLimit).contains(limit) else {
-                throw InvalidParameter("limit", "\(limit) is out of range 1...\(AggregationQuery.maxLimit)")
-            }
-            query.limit = limit
-        }
+        query.limit = try values.limit(default: query.limit, max: AggregationQuery.maxLimit)
         if let cursor = values["cursor"] {
             do {
                 query.after = try PageCursor.decode(cursor, filters: filters)
@@ -78,14 +64,5 @@ public enum AggregationQueryParser {
         } catch {
             throw InvalidParameter(name, "not an RFC 3339 date-time with an offset (\(error.message)), e.g. 2026-03-01T00:00:00Z")
         }
-    }
-
-    private static func identifier(_ text: String?, _ name: String) throws(InvalidParameter) -> String? {
-        guard let text else { return nil }
-        guard !text.isEmpty else { throw InvalidParameter(name, "must not be empty") }
-        guard text.unicodeScalars.count <= maxFilterLength else {
-            throw InvalidParameter(name, "longer than \(maxFilterLength) characters")
-        }
-        return text
     }
 }

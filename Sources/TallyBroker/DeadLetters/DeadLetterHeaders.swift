@@ -1,7 +1,7 @@
 import TallyAMQPClient
 import TallyCore
 
-/// The headers that say why a message is in `records.dead` (DESIGN.md).
+/// The headers that say why a message is in `records.dead` (docs/contract.md).
 public enum DeadLetterHeaders {
     public static let reason = "x-tally-reason"
     public static let field = "x-tally-field"

@@ -50,7 +50,7 @@ struct ImportOptions: ParsableArguments {
 struct ImportReadings: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "readings",
-        abstract: "Import electricity interval readings (seed 001).",
+        abstract: "Import electricity interval readings (meter readings).",
         discussion: """
             Columns: read_timestamp,interval_read,energy_flow_direction,icp_id (e.g. \
             2018-06-14 00:30:00+12,1.343,X,33). One record per row: destination icp:<icp_id>, value in kWh, \
@@ -72,7 +72,7 @@ struct ImportReadings: AsyncParsableCommand {
 struct ImportMatches: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matches",
-        abstract: "Import the matching algorithm's output (seed 001); each run is kept as its own version.",
+        abstract: "Import the matching algorithm's output (algorithm runs); each run is kept as its own version.",
         discussion: """
             Columns: icp_id, matched_amount, read_date, read_time, publish_datetime, buyer_seller (quoted values \
             and “curly” quotes as the algorithm writes them). The run is publish_datetime to the second, unless \
@@ -105,7 +105,7 @@ struct ImportMatches: AsyncParsableCommand {
 struct ImportTransactions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transactions",
-        abstract: "Import a transactions file once (seed 002).",
+        abstract: "Import a transactions file once.",
         discussion: """
             Header required; columns id,date,amount,account (any order, any case) and optionally currency. \
             date: YYYY-MM-DD or RFC 3339; amount: signed decimal (+ optional). A file with the same content \

@@ -20,7 +20,7 @@ extension DeliveryOutcome {
     /// crash, or a producer duplicate or operator replay whose original
     /// delivery will never come back (dead-lettered by the delivery limit).
     /// Re-publishing is safe: the bytes and `message_id` are the stored ones
-    /// (DESIGN.md, invariant 3). Only a *confirmed* outcome (`duplicate`)
+    /// (docs/contract.md, "Outputs"). Only a *confirmed* outcome (`duplicate`)
     /// publishes nothing. `BatchLedger` publishes a recordId once per batch.
     public init(_ result: ApplyResult, record: Record) {
         switch result {

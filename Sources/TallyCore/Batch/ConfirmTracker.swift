@@ -3,7 +3,7 @@
 /// The broker numbers publishes 1, 2, 3… per channel and answers with
 /// `basic.ack`/`basic.nack`, each for one sequence number or, with
 /// `multiple`, for every one up to it. A batch may be acked to the input
-/// queue only when all of its outputs are confirmed (DESIGN.md, invariant 3).
+/// queue only when all of its outputs are confirmed (docs/contract.md, "Outputs").
 public struct ConfirmTracker: Sendable, Equatable {
     /// The sequence number the next publish will get.
     public private(set) var nextSequence: UInt64 = 1

@@ -3,7 +3,7 @@
 /// A notification is finished inside the Redis Function, which alone knows
 /// the `previous` summary at the instant the record is applied; Swift
 /// supplies everything before it. The Function stores the finished bytes, so
-/// a redelivery re-publishes them byte for byte (DESIGN.md, invariant 3).
+/// a redelivery re-publishes them byte for byte (docs/contract.md, "Outputs").
 public enum OutputComposer {
     /// `{"record":…,"summary":{"destinationId":…,"reference":…,"previous":`
     public static func notificationPrefix(_ record: Record, canonicalJSON: String) -> String {

@@ -1,7 +1,7 @@
 /// A validated standardized record: the unit of work of the whole fleet.
 ///
 /// Only ``RecordValidator`` makes these, so every `Record` in the program has
-/// passed every rule of the public contract (DESIGN.md, "Validation").
+/// passed every rule of the public contract (docs/contract.md, "Validation").
 public struct Record: Sendable, Equatable {
     public let recordId: String
     /// The instant, for ordering and queries.

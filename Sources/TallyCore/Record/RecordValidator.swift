@@ -1,6 +1,6 @@
 /// Turns a message body into a ``Record`` or says exactly why it cannot be one.
 ///
-/// The rules are the public contract (DESIGN.md, "Validation"): all eight
+/// The rules are the public contract (docs/contract.md, "Validation"): all eight
 /// fields present, strings non-empty, bounded and free of control characters
 /// (they end up in Redis keys and log lines), `time` RFC 3339 with an offset,
 /// `type` positive or negative, `value` a non-negative decimal given as a JSON

@@ -1,5 +1,5 @@
 /// Why a message cannot be processed: it goes to the dead-letter queue with
-/// this reason in its headers, never vanishes (DESIGN.md, invariant 4).
+/// this reason in its headers, never vanishes (docs/contract.md, "Nothing lost").
 public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
     /// The machine-readable reason, sent as the `x-tally-reason` header.
     public enum Reason: String, Sendable, CaseIterable {

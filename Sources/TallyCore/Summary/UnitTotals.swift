@@ -1,5 +1,5 @@
 /// Exact totals of one unit. Totals are per unit so that EUR is never
-/// added to kWh (DESIGN.md, invariant 5).
+/// added to kWh (docs/contract.md, "Exact decimals").
 public struct UnitTotals: Sendable, Equatable {
     public let unit: String
     public var positive: ExactDecimal

@@ -4,7 +4,7 @@ import Logging
 /// Pauses at the two most dangerous points of a batch so the fault tests can
 /// SIGKILL a worker exactly there: after Redis applied a batch but before its
 /// outputs were published, and after the broker confirmed them but before the
-/// input was acked (DESIGN.md, invariants 1–3).
+/// input was acked (docs/contract.md, the invariants).
 ///
 /// Only debug builds compile the hooks in (`TALLY_FAULT_HOOKS`, set for the
 /// debug configuration in Package.swift); release builds carry no trace.

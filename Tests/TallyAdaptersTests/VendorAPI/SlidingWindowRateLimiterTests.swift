@@ -1,3 +1,4 @@
+import TallyCore
 import Testing
 import TallyAdapters
 
@@ -48,7 +49,7 @@ import TallyAdapters
     /// whatever the latencies, and uses the budget fully over time.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func aPacedClientNeverExceedsTheServersCount(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var client = SlidingWindowRateLimiter(limit: 5, windowMilliseconds: 2_000)
         var server = SlidingWindowRateLimiter(limit: 5, windowMilliseconds: 2_000)
         var now: Int64 = 1_700_000_000_000
@@ -84,15 +85,3 @@ import TallyAdapters
     }
 }
 
-/// SplitMix64, so the simulated latencies are the same on every run.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -5,10 +5,10 @@ import TallyCore
 @Suite struct VendorBalanceTests {
     func decimal(_ text: String) throws -> ExactDecimal { try ExactDecimal.parse(text) }
 
-    /// Seed 003's example user: earned 150, spent 50, payout 30, paidOut 20.
-    /// Seed 004's rule makes the balance 150 − 50 − 20 = 80 and the
+    /// The first user-balance service's example user: earned 150, spent 50, payout 30, paidOut 20.
+    /// The successor service's rule makes the balance 150 − 50 − 20 = 80 and the
     /// outstanding payout 30 − 20 = 10.
-    @Test func seedExample() throws {
+    @Test func userBalanceServiceExample() throws {
         var figures = VendorBalance()
         for (amount, type) in [("100", "earned"), ("50", "earned"), ("50", "spent"), ("30", "payout"), ("20", "paid_out")] {
             #expect(figures.add(try decimal(amount), reference: type))

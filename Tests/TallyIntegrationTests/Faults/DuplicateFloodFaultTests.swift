@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyCore
 import TallyWorker
+import Testing
 
 /// Fault scenario 6: every record published ten times, shuffled, consumed
 /// concurrently by two workers.
@@ -14,7 +15,7 @@ struct DuplicateFloodFaultTests {
         let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)
         let stream = RecordStream.valid(count: records, prefix: environment.runId, seed: 606)
         let oracle = try Oracle(stream)
-        var random = SeededGenerator(seed: 66)
+        var random = SplitMix64(seed: 66)
         let flood = (Array(repeating: stream, count: 10).flatMap { $0 }).shuffled(using: &random)
 
         let workers = try [WorkerProcess(environment, name: "a"), WorkerProcess(environment, name: "b")]

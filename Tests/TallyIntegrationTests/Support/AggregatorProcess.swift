@@ -1,8 +1,6 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import TallyCore
+import TallyRuntime
 
 /// A real `tally-aggregator` process on a free loopback port, with its own
 /// index file and consumer group, reading this test's log stream.
@@ -86,24 +84,17 @@ final class AggregatorProcess {
 
     /// A blocking GET on any loopback port (the workers' listeners too).
     static func get(port: Int, _ pathAndQuery: String) throws -> HTTPResult {
-        let url = URL(string: "http://127.0.0.1:\(port)\(pathAndQuery)")!
-        let box = ResultBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 30
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let response = response as? HTTPURLResponse {
-                box.result = .success(HTTPResult(
-                    status: response.statusCode,
-                    contentType: response.value(forHTTPHeaderField: "Content-Type") ?? "",
-                    body: Array(data ?? Data())))
-            } else {
-                box.result = .failure(error ?? TestFailure("no response from \(url)"))
-            }
-            semaphore.signal()
-        }.resume()
-        semaphore.wait()
-        return try box.result!.get()
+        try request(port: port, "GET", pathAndQuery)
+    }
+
+    /// Any request on a loopback port, e.g. a POST to the vendor simulator.
+    static func request(
+        port: Int, _ method: String, _ pathAndQuery: String, headers: [(String, String)] = [], body: [UInt8]? = nil
+    ) throws -> HTTPResult {
+        let answer = try HTTPFetch.fetchBlocking(
+            "http://127.0.0.1:\(port)\(pathAndQuery)", method: method, headers: headers, body: body,
+            timeoutMilliseconds: 30_000)
+        return HTTPResult(status: answer.status, contentType: answer.header("Content-Type") ?? "", body: answer.body)
     }
 
     /// Waits until `/ready` says the index is caught up with the log.
@@ -125,10 +116,6 @@ final class AggregatorProcess {
     deinit {
         crash()
         try? FileManager.default.removeItem(atPath: (indexPath as NSString).deletingLastPathComponent)
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        var result: Result<HTTPResult, any Error>?
     }
 
     static func freePort() throws -> Int {

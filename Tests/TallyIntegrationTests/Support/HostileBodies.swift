@@ -5,7 +5,7 @@ import TallyCore
 /// recordId, so what the fleet did with it can be checked one by one.
 enum HostileBodies {
     static func make(count: Int, prefix: String, seed: UInt64) -> [[UInt8]] {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         var bodies: [[UInt8]] = []
         bodies.reserveCapacity(count + 1)
         for index in 0..<count {

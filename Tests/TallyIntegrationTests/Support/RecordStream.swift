@@ -1,19 +1,5 @@
 import TallyCore
 
-/// A small deterministic generator (SplitMix64), so a failing run can be
-/// replayed with the same seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476C_E5B9_E5D9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Record bodies as producers would write them, and the exact oracle of
 /// what the fleet must make of them.
 struct RecordStream {
@@ -35,7 +21,7 @@ struct RecordStream {
     /// `count` valid, distinct records; values are exact decimals with up to
     /// four fraction digits, written as JSON strings or numbers.
     static func valid(count: Int, prefix: String, seed: UInt64) -> [[UInt8]] {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { index in
             let integer = Int.random(in: 0...20_000, using: &random)
             let scale = Int.random(in: 0...4, using: &random)

@@ -94,8 +94,8 @@ struct TransactionLedger {
         return "\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
     }
 
-    /// The seed's sample file for one account: +60.5, −10.3, −20.46, +10.
-    static func seedSample(account: String) -> [Row] {
+    /// The transactions system's sample file for one account: +60.5, −10.3, −20.46, +10.
+    static func sampleFile(account: String) -> [Row] {
         [
             Row(account: account, id: "0", date: "2026-07-15", cents: 6_050, currency: "USD", trimmed: true),
             Row(account: account, id: "1", date: "2026-07-28", cents: -1_030, currency: "USD", trimmed: true),
@@ -106,7 +106,7 @@ struct TransactionLedger {
 
     /// `count` random rows for `account` over 2026, in `currencies`.
     static func random(account: String, count: Int, currencies: [String], maxCents: Int, seed: UInt64) -> [Row] {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { index in
             let month = Int.random(in: 1...12, using: &random)
             let day = Int.random(in: 1...28, using: &random)

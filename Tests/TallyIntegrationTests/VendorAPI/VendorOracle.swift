@@ -22,7 +22,7 @@ struct VendorOracle {
     mutating func add(_ transaction: Transaction) { valid.append(transaction) }
     mutating func addInvalid(_ json: String) { invalid.append(json) }
 
-    /// Per user, per the seeds' definitions.
+    /// Per user, per the user-balance services' definitions.
     var balances: [String: VendorBalance] {
         var out: [String: VendorBalance] = [:]
         for transaction in valid {
@@ -45,7 +45,7 @@ struct VendorOracle {
     /// Deterministic transactions: users `u-0`… with amounts up to 4 decimals
     /// (and a few beyond Int64 mantissas), every type.
     static func generate(count: Int, users: Int, from first: Int, seed: UInt64) -> [Transaction] {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (first..<(first + count)).map { index in
             let roll = random.next() % 100
             let type = roll < 45 ? "earned" : roll < 70 ? "spent" : roll < 88 ? "payout" : "paid_out"
@@ -61,16 +61,4 @@ struct VendorOracle {
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-    private struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }

@@ -102,10 +102,11 @@ import Testing
         _ = worker
     }
 
-    /// Seed 003's example user and payouts list, through the fleet with a
-    /// one-off poll (`--once`): the figures of the seed, the balance of seed 004.
-    @Test func seedExamplesThroughAOneOffPoll() throws {
-        let environment = TestEnvironment("vendor-seed")
+    /// The first user-balance service's example user and payouts list,
+    /// through the fleet with a one-off poll (`--once`): its figures, with
+    /// the successor service's balance.
+    @Test func userBalanceExamplesThroughAOneOffPoll() throws {
+        let environment = TestEnvironment("vendor-examples")
         defer { environment.cleanUp() }
         try environment.declareTopology()
         let simulator = try VendorSimulatorProcess(environment, rateLimit: Self.limit, windowMilliseconds: Self.windowMilliseconds)

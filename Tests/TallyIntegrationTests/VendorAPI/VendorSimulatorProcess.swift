@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import TallyCore
 
 /// A real `tally-vendor-simulator` on a free port: the rate-limited vendor
@@ -62,29 +59,8 @@ final class VendorSimulatorProcess {
     }
 
     static func post(port: Int, _ path: String, body: String) throws -> AggregatorProcess.HTTPResult {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.timeoutInterval = 30
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let response = response as? HTTPURLResponse {
-                box.result = .success(AggregatorProcess.HTTPResult(
-                    status: response.statusCode, contentType: response.value(forHTTPHeaderField: "Content-Type") ?? "",
-                    body: Array(data ?? Data())))
-            } else {
-                box.result = .failure(error ?? TestFailure("no response from POST \(path)"))
-            }
-            done.signal()
-        }.resume()
-        done.wait()
-        return try box.result!.get()
-    }
-
-    private final class Box: @unchecked Sendable {
-        var result: Result<AggregatorProcess.HTTPResult, any Error>?
+        try AggregatorProcess.request(
+            port: port, "POST", path, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 
     deinit {

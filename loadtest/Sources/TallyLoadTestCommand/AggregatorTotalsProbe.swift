@@ -17,7 +17,7 @@ struct AggregatorTotalsProbe {
     func totals(sourceId: String) throws -> ExactOracle {
         let answer: (status: Int, body: [UInt8], url: String)
         do {
-            answer = try client.getBlocking("/v1/aggregations?sourceId=\(HTTPGet.encoded(sourceId))&totalsOnly=true")
+            answer = try client.getBlocking("/v1/aggregations?sourceId=\(HTTPFetch.encoded(sourceId))&totalsOnly=true")
         } catch {
             throw LoadTestError("no answer from the aggregator: \(error)")
         }

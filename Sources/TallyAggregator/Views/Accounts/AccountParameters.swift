@@ -17,35 +17,16 @@ public enum AccountParameters {
         guard let account = raw.removingPercentEncoding else {
             throw InvalidParameter("account", "not a valid percent-encoded account")
         }
-        return try checked(account, "account")
+        return try QueryParameters.identifier(account, "account", maxLength: maxAccountLength)
     }
 
     /// Paging of the account list: `limit` (1–1000, default 100) and `after`
     /// (the previous page's `nextAfter`); other parameters are ignored, a
     /// parameter given twice is refused.
     public static func list(_ parameters: [(name: String, value: String)]) throws(InvalidParameter) -> (after: String?, limit: Int) {
-        var values: [String: String] = [:]
-        for (name, value) in parameters where name == "limit" || name == "after" {
-            guard values[name] == nil else { throw InvalidParameter(name, "given more than once") }
-            values[name] = value
-        }
-        var limit = defaultLimit
-        if let text = values["limit"] {
-            guard let number = Int(text), text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
-                throw InvalidParameter("limit", "must be an integer from 1 to \(maxLimit)")
-            }
-            guard (1...maxLimit).contains(number) else { throw InvalidParameter("limit", "\(number) is out of range 1...\(maxLimit)") }
-            limit = number
-        }
-        let after = try values["after"].map { (text) throws(InvalidParameter) in try checked(text, "after") }
+        let values = try QueryParameters(parameters, known: ["limit", "after"])
+        let limit = try values.limit(default: defaultLimit, max: maxLimit)
+        let after = try values.identifier("after", maxLength: maxAccountLength)
         return (after, limit)
-    }
-
-    private static func checked(_ account: String, _ name: String) throws(InvalidParameter) -> String {
-        guard !account.isEmpty else { throw InvalidParameter(name, "must not be empty") }
-        guard account.unicodeScalars.count <= maxAccountLength else {
-            throw InvalidParameter(name, "longer than \(maxAccountLength) characters")
-        }
-        return account
     }
 }

@@ -26,61 +26,17 @@ public struct AccountReportQuery: Sendable {
         let source = namespace.sourceId
         return try await index.pool.read { db in
             var builder = AccountReportBuilder()
-            do {
-                try Self.addSums(destination: destination, source: source, to: &builder, db)
-            } catch let error as DatabaseError where error.message?.contains("integer overflow") == true {
-                builder = AccountReportBuilder()
-                try Self.addEveryValue(destination: destination, source: source, onlyTextValues: false, to: &builder, db)
-            }
+            var filter = SQLFilter()
+            filter.add("destination = ?", [destination])
+            filter.add("source = ?", [source])
+            try ExactSumQuery(groupBy: ["unit", "type", "reference"], table: "records INDEXED BY records_by_destination", filter: filter)
+                .run(db, restart: { builder = AccountReportBuilder() }) { group in
+                    builder.add(
+                        count: group.count, total: group.total, type: group.int(1) == 0 ? .positive : .negative,
+                        currency: group.string(0), month: group.string(2))
+                    return true
+                }
             return builder.report(account: account)
-        }
-    }
-
-    private static func addSums(destination: String, source: String, to builder: inout AccountReportBuilder, _ db: Database) throws {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT unit, type, reference, scale, SUM(mantissa), COUNT(*), COUNT(mantissa)
-                FROM records INDEXED BY records_by_destination
-                WHERE destination = ? AND source = ?
-                GROUP BY unit, type, reference, scale
-                """,
-            arguments: [destination, source])
-        var textValuesMissing = false
-        while let row = try rows.next() {
-            let withMantissa: Int = row[6]
-            if withMantissa > 0 {
-                builder.add(
-                    count: withMantissa, total: IndexedValue.decimal(mantissa: row[4], scale: row[3]),
-                    type: (row[1] as Int) == 0 ? .positive : .negative, currency: row[0], month: row[2])
-            }
-            if withMantissa < (row[5] as Int) { textValuesMissing = true }
-        }
-        if textValuesMissing {
-            try addEveryValue(destination: destination, source: source, onlyTextValues: true, to: &builder, db)
-        }
-    }
-
-    /// One value at a time, exactly: the values kept as text (too long for
-    /// Int64), or all of them when an SQL sum overflowed.
-    private static func addEveryValue(
-        destination: String, source: String, onlyTextValues: Bool, to builder: inout AccountReportBuilder, _ db: Database
-    ) throws {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT unit, type, reference, mantissa, scale, value FROM records INDEXED BY records_by_destination
-                WHERE destination = ? AND source = ?\(onlyTextValues ? " AND mantissa IS NULL" : "")
-                """,
-            arguments: [destination, source])
-        while let row = try rows.next() {
-            let amount: ExactDecimal
-            if let mantissa = row[3] as Int64? {
-                amount = IndexedValue.decimal(mantissa: mantissa, scale: row[4])
-            } else {
-                amount = try ExactDecimal.parse(row[5] as String)
-            }
-            builder.add(amount, type: (row[1] as Int) == 0 ? .positive : .negative, currency: row[0], month: row[2])
         }
     }
 

@@ -3,7 +3,7 @@ import Logging
 import TallyAdapters
 import TallyCore
 
-/// The account views of the transactions adapter (seed 002), from the index:
+/// The account views of the transactions adapter, from the index:
 ///
 /// - `GET /v1/accounts` — the accounts with transactions, paged;
 /// - `GET /v1/accounts/{account}/report` — the report as JSON;

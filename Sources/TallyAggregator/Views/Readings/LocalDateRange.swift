@@ -1,7 +1,7 @@
 import TallyCore
 
 /// An inclusive range of local calendar dates (`from`, `to`: `YYYY-MM-DD`),
-/// as the seed's users ask ("readings of the 14th to the 27th").
+/// as the meter-readings users ask ("readings of the 14th to the 27th").
 ///
 /// The readings and matches keep their local date in the reference, so a
 /// range selects exactly by it, whatever each meter's offset. To let SQLite

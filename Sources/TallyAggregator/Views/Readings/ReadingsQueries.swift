@@ -2,7 +2,7 @@ import GRDB
 import TallyAdapters
 import TallyCore
 
-/// The SQL of the seed-001 views, over the aggregator's index.
+/// The SQL of the readings and matches views, over the aggregator's index.
 ///
 /// Every query names one ICP's destination (`records_by_destination`:
 /// destination, then time) or walks destinations in order for the by-key

@@ -4,7 +4,7 @@ import Logging
 import TallyAdapters
 import TallyCore
 
-/// The API of seed 001 (electricity readings and the matching algorithm's
+/// The API of the meter-readings system (electricity readings and the matching algorithm's
 /// output), over the aggregator's index. Registered by ``AggregatorRoutes``
 /// with one call; described in `openapi/aggregator.yaml`.
 ///
@@ -61,29 +61,25 @@ public struct ReadingsViews: Sendable {
         }
     }
 
-    private static func parameters(_ request: Request, _ known: Set<String>) throws(InvalidParameter) -> ViewParameters {
-        try ViewParameters(request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }, known: known)
-    }
-
     // MARK: Handlers
 
     func readings(_ request: Request, _ rawIcp: String?) async throws -> String {
-        let icp = try ViewParameters.icp(rawIcp)
-        let parameters = try Self.parameters(request, ["from", "to"])
+        let icp = try QueryParameters.icp(rawIcp)
+        let parameters = try QueryParameters(request, known: ["from", "to"])
         let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true)!
         let rows = try await queries.readings(icp: icp, range: range)
         return ReadingsJSON.readings(icp: icp, range: range, rows: rows)
     }
 
     func runs(_ rawIcp: String?) async throws -> String {
-        let icp = try ViewParameters.icp(rawIcp)
+        let icp = try QueryParameters.icp(rawIcp)
         let entries = MatchSelection.entries(try await queries.matches(icp: icp, range: nil))
         return ReadingsJSON.runs(icp: icp, MatchSelection.runs(entries))
     }
 
     func totals(_ request: Request, _ rawIcp: String?) async throws -> String {
-        let icp = try ViewParameters.icp(rawIcp)
-        let parameters = try Self.parameters(request, ["from", "to", "side", "run"])
+        let icp = try QueryParameters.icp(rawIcp)
+        let parameters = try QueryParameters(request, known: ["from", "to", "side", "run"])
         let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true, maxDays: nil)!
         let side = try parameters.side()
         let named = try parameters.run()
@@ -98,8 +94,8 @@ public struct ReadingsViews: Sendable {
     }
 
     func days(_ request: Request, _ rawIcp: String?) async throws -> String {
-        let icp = try ViewParameters.icp(rawIcp)
-        let parameters = try Self.parameters(request, ["run", "limit", "cursor"])
+        let icp = try QueryParameters.icp(rawIcp)
+        let parameters = try QueryParameters(request, known: ["run", "limit", "cursor"])
         let named = try parameters.run()
         let limit = try parameters.limit(default: 31, max: Self.maxDaysPerPage)
         var after: String?
@@ -122,7 +118,7 @@ public struct ReadingsViews: Sendable {
     }
 
     func byKey(_ request: Request) async throws -> String {
-        let parameters = try Self.parameters(request, ["from", "to", "side", "run", "limit", "cursor"])
+        let parameters = try QueryParameters(request, known: ["from", "to", "side", "run", "limit", "cursor"])
         let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true)!
         let side = try parameters.side()
         let named = try parameters.run()
@@ -130,7 +126,7 @@ public struct ReadingsViews: Sendable {
         var after: String?
         if let cursor = parameters["cursor"] {
             do {
-                after = try ViewParameters.icp(cursor)
+                after = try QueryParameters.icp(cursor)
             } catch {
                 throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
             }

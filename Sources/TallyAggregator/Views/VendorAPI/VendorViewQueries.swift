@@ -2,13 +2,11 @@ import GRDB
 import TallyAdapters
 import TallyCore
 
-/// The vendor views' reads of the index (seeds 003, 004): per-type totals
+/// The vendor views' reads of the index: per-type totals
 /// of the vendor adapter's records, per user and unit, exact.
 ///
-/// SQL sums the Int64 mantissas per (user, unit, type, scale) through the
-/// partial index ``VendorViewIndex``; ``VendorBalance`` combines them with
-/// ``ExactDecimal``. Values too long for Int64 are added from their text;
-/// if an SQL sum overflows, the same rows are summed one by one in Swift.
+/// ``ExactSumQuery`` sums the values per (user, unit, type) through the
+/// partial index ``VendorViewIndex``; ``VendorBalance`` combines the types.
 enum VendorViewQueries {
     /// One user's figures in one unit.
     struct Entry: Sendable, Equatable {
@@ -47,103 +45,30 @@ enum VendorViewQueries {
         condition: String, arguments: [(any DatabaseValueConvertible)?], _ db: Database,
         keep: (Entry) -> Bool, stopAfter: () -> Bool = { false }
     ) throws -> [Entry] {
-        do {
-            var kept: [Entry] = []
-            try summed(condition: condition, arguments: arguments, db) { entry in
-                if keep(entry) { kept.append(entry) }
-                return !stopAfter()
-            }
-            return kept
-        } catch let error as DatabaseError where error.message?.contains("integer overflow") == true {
-            var kept: [Entry] = []
-            try exact(condition: condition, arguments: arguments, db) { entry in
-                if keep(entry) { kept.append(entry) }
-                return !stopAfter()
-            }
-            return kept
-        }
-    }
-
-    /// The fast path: SQL integer sums per (user, unit, type, scale).
-    private static func summed(
-        condition: String, arguments: [(any DatabaseValueConvertible)?], _ db: Database, visit: (Entry) throws -> Bool
-    ) throws {
-        let sql = """
-            SELECT destination, unit, reference, scale, SUM(mantissa), COUNT(*), COUNT(mantissa)
-            FROM records INDEXED BY \(VendorViewIndex.name)
-            WHERE source = \(VendorViewIndex.sourceLiteral) AND \(condition)
-            GROUP BY destination, unit, reference, scale
-            ORDER BY destination, unit
-            """
+        var filter = SQLFilter()
+        filter.add("source = \(VendorViewIndex.sourceLiteral)", [])
+        filter.add(condition, arguments)
+        var kept: [Entry] = []
         var current: Entry?
-        var textGroups: [(reference: String, scale: Int)] = []
-        func finish() throws -> Bool {
-            guard var entry = current else { return true }
-            for group in textGroups {
-                let values = try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT value FROM records INDEXED BY \(VendorViewIndex.name)
-                        WHERE source = \(VendorViewIndex.sourceLiteral) AND destination = ? AND unit = ? AND reference = ?
-                        AND scale = ? AND mantissa IS NULL
-                        """,
-                    arguments: [entry.destination, entry.unit, group.reference, group.scale])
-                for value in values { entry.balance.add(try ExactDecimal.parse(value), reference: group.reference) }
-            }
-            textGroups = []
+        /// Ends the entry being built; false once enough are kept.
+        func finish() -> Bool {
+            if let entry = current, keep(entry) { kept.append(entry) }
             current = nil
-            return try visit(entry)
+            return !stopAfter()
         }
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-        while let row = try rows.next() {
-            let destination: String = row[0]
-            let unit: String = row[1]
-            if current.map({ $0.destination != destination || $0.unit != unit }) ?? true {
-                guard try finish() else { return }
-                current = Entry(destination: destination, unit: unit)
+        try ExactSumQuery(
+            groupBy: ["destination", "unit", "reference"], table: "records INDEXED BY \(VendorViewIndex.name)", filter: filter
+        ).run(db, restart: { kept = []; current = nil }) { group in
+            let (destination, unit) = (group.string(0), group.string(1))
+            if let entry = current, !(entry.destination.utf8.elementsEqual(destination.utf8) && entry.unit.utf8.elementsEqual(unit.utf8)) {
+                guard finish() else { return false }
             }
-            let reference: String = row[2]
-            let scale: Int = row[3]
-            let count: Int = row[5]
-            let withMantissa: Int = row[6]
-            current?.count += count
-            if withMantissa > 0 {
-                let sum: Int64 = row[4]
-                current?.balance.add(IndexedValue.decimal(mantissa: sum, scale: scale), reference: reference)
-            }
-            if withMantissa < count { textGroups.append((reference, scale)) }
+            if current == nil { current = Entry(destination: destination, unit: unit) }
+            current!.count += group.count
+            current!.balance.add(group.total, reference: group.string(2))
+            return true
         }
-        _ = try finish()
-    }
-
-    /// The slow path, for when an Int64 sum overflowed: row by row, exact.
-    private static func exact(
-        condition: String, arguments: [(any DatabaseValueConvertible)?], _ db: Database, visit: (Entry) throws -> Bool
-    ) throws {
-        let sql = """
-            SELECT destination, unit, reference, mantissa, scale, value
-            FROM records INDEXED BY \(VendorViewIndex.name)
-            WHERE source = \(VendorViewIndex.sourceLiteral) AND \(condition)
-            ORDER BY destination, unit
-            """
-        var current: Entry?
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-        while let row = try rows.next() {
-            let destination: String = row[0]
-            let unit: String = row[1]
-            if current.map({ $0.destination != destination || $0.unit != unit }) ?? true {
-                if let entry = current, try !visit(entry) { return }
-                current = Entry(destination: destination, unit: unit)
-            }
-            let amount: ExactDecimal
-            if let mantissa = row[3] as Int64? {
-                amount = IndexedValue.decimal(mantissa: mantissa, scale: row[4])
-            } else {
-                amount = try ExactDecimal.parse(row[5] as String)
-            }
-            current?.count += 1
-            current?.balance.add(amount, reference: row[2])
-        }
-        if let entry = current { _ = try visit(entry) }
+        _ = finish()
+        return kept
     }
 }

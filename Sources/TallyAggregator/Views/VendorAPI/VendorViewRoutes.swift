@@ -4,7 +4,7 @@ import Logging
 import TallyAdapters
 import TallyCore
 
-/// The per-user views of seeds 003 and 004 over the vendor adapter's
+/// The per-user balance and payout views of the vendor API over the vendor adapter's
 /// records (``AdapterNamespace/vendor``), answered from the index:
 ///
 /// - `GET /v1/users/{userId}/balance[?unit=]`: `balance, earned, spent,
@@ -30,9 +30,10 @@ struct VendorViewRoutes: Sendable {
     }
 
     func balance(_ rawUserId: String, _ request: Request) async -> Response {
-        let parameters: [String: String]
+        let parameters: QueryParameters
         do {
-            parameters = try Self.parameters(request, known: ["unit"])
+            parameters = try QueryParameters(request, known: ["unit"])
+            _ = try parameters.identifier("unit")
         } catch {
             return ProblemDetails(error).response
         }
@@ -42,9 +43,6 @@ struct VendorViewRoutes: Sendable {
         let maxUserLength = AggregationQueryParser.maxFilterLength - namespace.destinationPrefix.unicodeScalars.count
         guard userId.unicodeScalars.count <= maxUserLength else {
             return ProblemDetails(InvalidParameter("userId", "longer than \(maxUserLength) characters")).response
-        }
-        if let unit = parameters["unit"], unit.isEmpty || unit.unicodeScalars.count > AggregationQueryParser.maxFilterLength {
-            return ProblemDetails(InvalidParameter("unit", "must be 1 to \(AggregationQueryParser.maxFilterLength) characters")).response
         }
         let destination = namespace.destination(userId)
         let entries: [VendorViewQueries.Entry]
@@ -84,17 +82,11 @@ struct VendorViewRoutes: Sendable {
     }
 
     func payouts(_ request: Request) async -> Response {
-        let parameters: [String: String]
         var limit = Self.defaultLimit
         var after: VendorPayoutsCursor.Position?
         do throws(InvalidParameter) {
-            parameters = try Self.parameters(request, known: ["limit", "cursor"])
-            if let text = parameters["limit"] {
-                guard text.utf8.count <= 10, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                    let value = Int(text), (1...Self.maxLimit).contains(value)
-                else { throw InvalidParameter("limit", "must be an integer from 1 to \(Self.maxLimit)") }
-                limit = value
-            }
+            let parameters = try QueryParameters(request, known: ["limit", "cursor"])
+            limit = try parameters.limit(default: Self.defaultLimit, max: Self.maxLimit)
             if let text = parameters["cursor"] {
                 guard let position = VendorPayoutsCursor.decode(text) else {
                     throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
@@ -136,18 +128,5 @@ struct VendorViewRoutes: Sendable {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 5 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "users" && !parts[3].isEmpty
             && parts[4] == "balance"
-    }
-
-    /// The known query parameters; one given twice is refused, as in
-    /// `/v1/aggregations`.
-    static func parameters(_ request: Request, known: Set<String>) throws(InvalidParameter) -> [String: String] {
-        var values: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters {
-            let key = String(name)
-            guard known.contains(key) else { continue }
-            guard values[key] == nil else { throw InvalidParameter(key, "given more than once") }
-            values[key] = String(value)
-        }
-        return values
     }
 }

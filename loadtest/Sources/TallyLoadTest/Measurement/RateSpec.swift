@@ -1,7 +1,7 @@
 import Foundation
 
 /// A publishing rate: `0` (as fast as the window allows), `N` or `N/s`
-/// messages per second, `N/min`, `N/h` (the seed speaks of records per hour).
+/// messages per second, `N/min`, `N/h` (the expected load is given in records per hour).
 public struct RateSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Messages per second; 0 = unlimited.
     public let perSecond: Double

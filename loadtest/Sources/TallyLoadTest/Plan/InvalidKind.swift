@@ -1,5 +1,5 @@
 /// The kinds of bad input the generator mixes in, each with the reason (and
-/// field) the worker must dead-letter it with (DESIGN.md, "Validation").
+/// field) the worker must dead-letter it with (docs/contract.md, "Validation").
 public enum InvalidKind: String, Sendable, CaseIterable, Codable {
     case negativeValue = "negative-value"
     case unknownType = "unknown-type"

@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import Dispatch
 import Foundation
 
-/// One GET over AsyncHTTPClient's shared client: the one HTTP client of
-/// tally's processes (the vendor poller, the report dispatcher, the load
-/// test). Any HTTP status is an answer; only a failed exchange throws.
-public enum HTTPGet {
+/// One HTTP exchange over AsyncHTTPClient's shared client: the one HTTP
+/// client of tally's processes (the vendor poller, the report dispatcher,
+/// the load test) and of the integration tests. Any HTTP status is an
+/// answer; only a failed exchange throws.
+public enum HTTPFetch {
     public struct Answer: Sendable {
         public let status: Int
         public let body: [UInt8]
@@ -18,11 +19,14 @@ public enum HTTPGet {
     /// Bodies larger than this are refused: no answer tally reads comes near.
     public static let maxBodyBytes = 64 * 1024 * 1024
 
-    public static func get(
-        _ url: String, headers: [(String, String)] = [], timeoutMilliseconds: Int64
-    ) async throws(HTTPGetError) -> Answer {
+    public static func fetch(
+        _ url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutMilliseconds: Int64
+    ) async throws(HTTPFetchError) -> Answer {
         var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(timeoutMilliseconds))
             let body = try await response.body.collect(upTo: maxBodyBytes)
@@ -30,20 +34,22 @@ public enum HTTPGet {
             for header in response.headers { names[header.name.lowercased()] = header.value }
             return Answer(status: Int(response.status.code), body: Array(body.readableBytesView), headers: names)
         } catch {
-            throw HTTPGetError(url: url, reason: "\(error)")
+            throw HTTPFetchError(url: url, method: method, reason: "\(error)")
         }
     }
 
-    /// ``get(_:headers:timeoutMilliseconds:)`` for a blocking loop on a
-    /// thread of its own (never call it from Swift's cooperative pool).
-    public static func getBlocking(
-        _ url: String, headers: [(String, String)] = [], timeoutMilliseconds: Int64
-    ) throws(HTTPGetError) -> Answer {
+    /// ``fetch(_:method:headers:body:timeoutMilliseconds:)`` for a blocking
+    /// loop on a thread of its own (never call it from Swift's cooperative pool).
+    public static func fetchBlocking(
+        _ url: String, method: String = "GET", headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutMilliseconds: Int64
+    ) throws(HTTPFetchError) -> Answer {
         let result = ResultBox()
         let done = DispatchSemaphore(value: 0)
         Task {
-            do throws(HTTPGetError) {
-                result.value = .success(try await get(url, headers: headers, timeoutMilliseconds: timeoutMilliseconds))
+            do throws(HTTPFetchError) {
+                result.value = .success(
+                    try await fetch(url, method: method, headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds))
             } catch {
                 result.value = .failure(error)
             }
@@ -56,7 +62,7 @@ public enum HTTPGet {
     /// Hands the answer from the task to the waiting thread; the semaphore
     /// orders the write before the read.
     private final class ResultBox: @unchecked Sendable {
-        var value: Result<Answer, HTTPGetError>?
+        var value: Result<Answer, HTTPFetchError>?
     }
 
     /// `text` as one path segment or query value: everything but the
@@ -69,10 +75,11 @@ public enum HTTPGet {
         charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
-/// A GET that got no HTTP answer: refused, reset, timed out, not a URL.
-public struct HTTPGetError: Error, Sendable, CustomStringConvertible {
+/// An exchange that got no HTTP answer: refused, reset, timed out, not a URL.
+public struct HTTPFetchError: Error, Sendable, CustomStringConvertible {
     public let url: String
+    public let method: String
     public let reason: String
 
-    public var description: String { "GET \(url) failed: \(reason)" }
+    public var description: String { "\(method) \(url) failed: \(reason)" }
 }

@@ -1,6 +1,8 @@
-/// A small deterministic random generator (SplitMix64), so a plan is a pure
-/// function of its seed: the same seed gives the same messages, which is
-/// what lets the oracle regenerate any body instead of storing it.
+/// A small deterministic random generator (SplitMix64): the same seed gives
+/// the same sequence on every machine and every run. The load test's plans,
+/// the vendor simulator's transactions and the property tests use it, so a
+/// run can be replayed from its seed and an oracle can regenerate what was
+/// sent instead of storing it. Not for secrets.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -14,11 +16,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1): for choosing with probabilities, never for values.
-    public mutating func nextUnit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
     }
 
     /// Uniform in `0..<bound` (bound > 0).
