@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Hummingbird
 import TallyAggregator
 import TallyRuntime
@@ -7,7 +6,7 @@ import TallyRuntime
 /// `tally-aggregator`: tails the log into its index and serves the query
 /// API. Wiring only; everything lives in TallyAggregator.
 @main
-struct TallyAggregatorCommand: AsyncParsableCommand {
+struct TallyAggregatorCommand: ConfiguredProcess {
     static let configuration = CommandConfiguration(
         commandName: "tally-aggregator",
         abstract: "Index the tally log stream into SQLite and answer queries over HTTP.",
@@ -20,25 +19,12 @@ struct TallyAggregatorCommand: AsyncParsableCommand {
             SIGTERM or SIGINT: stop serving, commit and ack the ingest batch in flight, exit 0.
             """)
 
-    @Option(name: .long, help: "Configuration file (JSON).")
-    var config: String?
+    typealias Settings = AggregatorConfiguration
 
-    @OptionGroup var logging: LoggingOptions
-
-    /// Configuration flags (`--http-port 8081`) are taken out before
-    /// ArgumentParser parses the rest; `run` reads them again the same way.
-    static func main() async {
-        await main(configurationArguments.remaining)
-    }
-
-    static var configurationArguments: ConfigurationArguments {
-        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: AggregatorConfiguration.keys)
-    }
+    @OptionGroup var options: ProcessOptions
 
     func run() async throws {
-        let (logger, settings) = try await ProcessStart.load(
-            AggregatorConfiguration.self, label: "tally.aggregator", logging: logging, file: config,
-            environment: ProcessInfo.processInfo.environment, arguments: Self.configurationArguments.overrides)
+        let (logger, settings) = try await start(label: "tally.aggregator")
         let app = try AggregatorApplication.make(configuration: settings, logger: logger)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ServiceLifecycle
 import TallyRuntime
@@ -8,7 +7,7 @@ import TallyWorker
 /// `tally-worker`: consumes `records.work` and applies each record exactly
 /// once. Wiring only; the pipeline lives in TallyWorker.
 @main
-struct TallyWorkerCommand: AsyncParsableCommand {
+struct TallyWorkerCommand: ConfiguredProcess {
     static let configuration = CommandConfiguration(
         commandName: "tally-worker",
         abstract: "Consume records, apply each exactly once in Redis, publish notifications and alerts.",
@@ -21,30 +20,16 @@ struct TallyWorkerCommand: AsyncParsableCommand {
             SIGTERM finishes the batch in flight, acks it and exits 0; a second SIGTERM exits at once.
             """)
 
-    @Option(name: .long, help: "Configuration file (JSON).")
-    var config: String?
+    typealias Settings = WorkerConfiguration
 
-    @OptionGroup var logging: LoggingOptions
-
-    /// Configuration flags (`--batch-max-size 50`) are taken out before
-    /// ArgumentParser parses the rest; `run` reads them again the same way.
-    static func main() async {
-        await main(configurationArguments.remaining)
-    }
-
-    static var configurationArguments: ConfigurationArguments {
-        ConfigurationArguments(splitting: Array(CommandLine.arguments.dropFirst()), keys: WorkerConfiguration.keys)
-    }
+    @OptionGroup var options: ProcessOptions
 
     func run() async throws {
         // First, before anything slow: a SIGTERM during start-up must still
         // mean "stop cleanly", not the default of dying with status 143.
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        let environment = ProcessInfo.processInfo.environment
-        let (logger, settings) = try await ProcessStart.load(
-            WorkerConfiguration.self, label: "tally.worker", logging: logging, file: config, environment: environment,
-            arguments: Self.configurationArguments.overrides)
+        let (logger, settings) = try await start(label: "tally.worker")
         TerminationSignals.logger = logger
 
         let metrics = WorkerMetrics()
