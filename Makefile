@@ -11,7 +11,7 @@ help:
 	@echo "make up       start (or restart what is missing of) the fleet; WORKERS=n (default 2, 0 allowed)"
 	@echo "make down     stop exactly what make up started"
 	@echo "make status   what runs"
-	@echo "make bench    tally-loadtest scenarios (seed load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
+	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# make bench-aggregator: the aggregator's figures (README "Aggregator",
-# BENCHMARKS.md) on private servers.
+# make bench-aggregator: the aggregator's figures (BENCHMARKS.md, "Aggregator") on private servers.
 #
 #   1. release build of tally-aggregator
 #   2. a private Redis ($TALLY_STATE_DIR, default .state/bench-aggregator)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the issue-4 benchmark suite, run with tally-loadtest against
+# make bench: the benchmark suite, run with tally-loadtest against
 # private bench servers, release-built worker(s) and an aggregator that this
 # script starts and stops. Every run is verified (lost or doubled effects
 # fail it) and reported as JSON + HTML under .state/bench/reports/, and the

@@ -72,6 +72,6 @@ cat <<'TEXT'
 The fleet is still running (make status). Try:
   .build/debug/tally publish samples/records.ndjson   # again: duplicates only, nothing re-published
   .build/debug/tally-loadtest --records 20000         # load test: throughput, latency, verification
-  curl 'localhost:8080/v1/aggregations?totalsOnly=true' # the aggregator (README, "Aggregator")
+  curl 'localhost:8080/v1/aggregations?totalsOnly=true' # the aggregator (docs/contract.md, "HTTP API")
   make down                                           # stop everything make up started
 TEXT

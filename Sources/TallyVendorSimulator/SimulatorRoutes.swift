@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import TallyCore
 
-/// The simulated vendor's HTTP API (README, "Vendor API adapter"):
+/// The simulated vendor's HTTP API (docs/adapters.md, "The vendor API"):
 ///
 /// - `GET /transactions?limit=1…1000&after=<cursor>`: rate-limited; a page
 ///   `{"transactions":[…],"nextCursor":"…","hasMore":bool}` in a stable order;

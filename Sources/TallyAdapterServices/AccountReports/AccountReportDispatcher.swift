@@ -13,7 +13,7 @@ import TallyBroker
 /// of a file it just published with one call:
 ///
 /// ```swift
-/// try await AccountReportDispatcher(settings: settings, aggregator: url)
+/// try await AccountReportDispatcher(client: AggregatorClient(baseURL: url), broker: broker, topology: topology)
 ///     .publishReports(for: Array(rowsPerAccount.keys), waitingFor: rowsPerAccount)
 /// ```
 ///

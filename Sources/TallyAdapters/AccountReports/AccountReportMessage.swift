@@ -8,8 +8,8 @@ public struct AccountReportMessageError: Error, Sendable, Equatable, CustomStrin
     public var description: String { "account \(account): \(reason)" }
 }
 
-/// The report as one message on the `reports` exchange (README, "Account
-/// reports"), e.g. for a mailer that sends it to the account holder.
+/// The report as one message on the `reports` exchange (docs/contract.md,
+/// "Account report"), e.g. for a mailer that sends it to the account holder.
 ///
 /// - routing key `account.<account>`: a consumer binds `account.#` for every
 ///   account or `account.42` for one;

@@ -33,7 +33,7 @@ public final class RecordIndex: Sendable {
             // NORMAL (WAL): a commit is atomic and survives a crash of the
             // process, but the last commits may roll back with the machine
             // (OS crash, power loss). The log position rolls back with its
-            // records, so those entries are read again from the log (README,
+            // records, so those entries are read again from the log (docs/architecture.md,
             // "Index, ingest and exactly-once"); ``makeDurable()`` makes
             // everything committed so far durable before the log is trimmed.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

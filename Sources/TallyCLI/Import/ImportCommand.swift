@@ -6,7 +6,7 @@ import TallyRedisClient
 import TallyStore
 import TallyWorker
 
-/// `tally import …`: the source adapters' file imports (README, "Source adapters").
+/// `tally import …`: the source adapters' file imports (docs/adapters.md).
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",

@@ -29,7 +29,7 @@ extension RedisEndpoint {
             if let database = parsed.path, !database.isEmpty, database != "0" {
                 throw ConfigurationFailure(
                     key: "redis.url",
-                    problem: "database \(database): only database 0 is supported (tally's keys are laid out for Redis Cluster, which has no others)")
+                    problem: "database \(database): only database 0 is supported (tally's state is one keyspace, and Redis Cluster, where destinations could one day be sharded by their hash tag, has no other)")
             }
             if let name = parsed.query.keys.sorted().first {
                 throw ConfigurationFailure(key: "redis.url", problem: "unknown query parameter \(name)")

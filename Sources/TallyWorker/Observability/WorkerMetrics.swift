@@ -3,7 +3,7 @@ import Prometheus
 import TallyCore
 
 /// The worker's metrics: swift-metrics instruments on a Prometheus backend,
-/// rendered at `/metrics` (README, "Watching it").
+/// rendered at `/metrics` (docs/operations.md, "Watching it").
 ///
 /// A registry per instance rather than the global `MetricsSystem` (as the
 /// aggregator does), so tests and two loops in one process never share

@@ -128,7 +128,7 @@ struct BatchProtocolFlowTests {
     }
 }
 
-/// The README's crash table, row by row: a worker dies before an action,
+/// The crash table of docs/architecture.md, row by row: a worker dies before an action,
 /// the broker redelivers what it had not acked to the next worker, and in
 /// every case each record's effect happens once and every notification that
 /// goes out for a record carries the same bytes.
