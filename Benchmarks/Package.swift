@@ -13,7 +13,8 @@ let tally = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deleting
 ///
 /// They cover what the worker does once per record in Swift: parse and
 /// validate a body, exact decimal addition, the canonical JSON and the
-/// notification/alert text, the Redis keys and the fingerprint.
+/// notification/alert text, the Redis keys, the fingerprint and the
+/// Function's call arguments (TallyStore).
 let package = Package(
     name: "tally-benchmarks",
     platforms: [.macOS(.v15)],
@@ -27,6 +28,7 @@ let package = Package(
             name: "TallyCoreBenchmarks",
             dependencies: [
                 .product(name: "TallyCore", package: tally),
+                .product(name: "TallyStore", package: tally),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/TallyCoreBenchmarks",

@@ -1,5 +1,6 @@
 import Benchmark
 import TallyCore
+import TallyStore
 
 /// What the worker does in Swift once per record, measured so that a change
 /// that makes it slower (or allocate more) shows in `make bench-micro`.

@@ -87,6 +87,23 @@ final class AggregatorProcess {
         try request(port: port, "GET", pathAndQuery)
     }
 
+    /// A GET whose path is sent byte for byte, invalid percent-escapes
+    /// included (curl `--path-as-is`): an HTTP client library normalizes
+    /// the URL first, which is right for clients and wrong for a test of
+    /// what the server does with a malformed path.
+    func getAsIs(_ pathAndQuery: String) throws -> HTTPResult {
+        let curl = try CommandProcess(
+            URL(fileURLWithPath: "/usr/bin/curl"),
+            ["-s", "--path-as-is", "-o", "-", "-w", "\n%{http_code} %{content_type}", "http://127.0.0.1:\(port)\(pathAndQuery)"],
+            logName: "curl")
+        let output = try curl.finish(timeout: .seconds(30)).output
+        guard let newline = output.lastIndex(of: "\n") else { throw TestFailure("curl printed no status: \(output)") }
+        let trailer = output[output.index(after: newline)...].split(separator: " ", maxSplits: 1)
+        guard let status = trailer.first.flatMap({ Int($0) }) else { throw TestFailure("curl printed no status: \(output)") }
+        return HTTPResult(
+            status: status, contentType: trailer.count > 1 ? String(trailer[1]) : "", body: Array(output[..<newline].utf8))
+    }
+
     /// Any request on a loopback port, e.g. a POST to the vendor simulator.
     static func request(
         port: Int, _ method: String, _ pathAndQuery: String, headers: [(String, String)] = [], body: [UInt8]? = nil
