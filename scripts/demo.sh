@@ -5,7 +5,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
 cd "$repo"
-tally="${TALLY_BIN:-$repo/.build/debug}/tally"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+tally="$TALLY_BIN/tally"
 sample="${SAMPLE:-samples/records.ndjson}"
 resend="${RESEND:-samples/resend.ndjson}"
 
@@ -14,7 +16,14 @@ resend="${RESEND:-samples/resend.ndjson}"
 run="demo$(date +%s)"
 demo_dir="${TALLY_STATE_DIR:-$repo/.state}/demo"
 mkdir -p "$demo_dir"
-suffix() { sed -E "s/\"(recordId|destinationId)\":\"([^\"]*)\"/\"\1\":\"\2.$run\"/g" "$1"; }
+# The samples are dated 2026-03-01; they are re-dated to yesterday, inside
+# the workers' dedup window (records older than it are refused as
+# outside-dedup-window, docs/contract.md).
+yesterday=$(date -u -d yesterday +%F)
+suffix() {
+    sed -E -e "s/\"(recordId|destinationId)\":\"([^\"]*)\"/\"\1\":\"\2.$run\"/g" \
+        -e "s/\"time\":\"2026-03-01T/\"time\":\"${yesterday}T/g" "$1"
+}
 suffix "$sample" >"$demo_dir/records.ndjson"
 suffix "$resend" >"$demo_dir/resend.ndjson"
 dead_before=$("$tally" dead count)
@@ -50,20 +59,19 @@ heading "Live summaries in Redis"
 "$tally" summary "acct-42.$run"
 "$tally" summary "acct-7.$run"
 
-aggregator_port="${TALLY_HTTP_PORT:-8080}"
-if [[ -x "${TALLY_BIN:-$repo/.build/debug}/tally-aggregator" ]]; then
-    heading "The aggregator's answer: GET /v1/aggregations?destinationId=acct-42.$run (from its own index of the log)"
-    url="http://127.0.0.1:$aggregator_port/v1/aggregations?destinationId=acct-42.$run"
+if [[ -x "$TALLY_BIN/tally-aggregator" ]]; then
+    heading "The aggregator's answer: GET /v1/aggregations?destinationId=acct-42.$run (from its own index of the log; token in $TALLY_API_TOKEN_FILE)"
+    url="/v1/aggregations?destinationId=acct-42.$run"
     indexed=""
     for _ in $(seq 1 150); do  # until the index has the 5 records, at most ~15 s
-        if curl -fsS "$url&totalsOnly=true" 2>/dev/null | grep -q '"count":5'; then indexed=yes; break; fi
+        if api_curl "$url&totalsOnly=true" 2>/dev/null | grep -q '"count":5'; then indexed=yes; break; fi
         sleep 0.1
     done
     if [[ -n "$indexed" ]]; then
-        curl -fsS "$url&limit=3" | python3 -m json.tool
+        api_curl "$url&limit=3" | python3 -m json.tool
         echo "(3 records per page: the response's nextCursor fetches the next page; totals always cover all 5)"
     else
-        echo "the aggregator on port $aggregator_port has not indexed the records yet (see .state/logs/aggregator.log)"
+        echo "the aggregator on port $TALLY_HTTP_PORT has not indexed the records yet (see .state/logs/aggregator.log)"
     fi
 fi
 
@@ -72,6 +80,8 @@ cat <<'TEXT'
 The fleet is still running (make status). Try:
   .build/debug/tally publish samples/records.ndjson   # again: duplicates only, nothing re-published
   .build/debug/tally-loadtest --records 20000         # load test: throughput, latency, verification
-  curl 'localhost:8080/v1/aggregations?totalsOnly=true' # the aggregator (docs/contract.md, "HTTP API")
+  curl -H "Authorization: Bearer $(cat .state/api-token)" 'localhost:8080/v1/aggregations?totalsOnly=true'
+                                                      # the aggregator's API (docs/contract.md, "HTTP API")
+  curl localhost:8081/ready                           # its admin listener: /health /ready /metrics
   make down                                           # stop everything make up started
 TEXT

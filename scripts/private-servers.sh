@@ -19,6 +19,11 @@ private_servers() {
     export TALLY_AMQP_PORT="${!amqp:-$3}"
     export TALLY_RABBITMQ_DIST_PORT="${!dist:-$4}"
     export TALLY_RABBITMQ_NODENAME="${!node:-tally-$name@localhost}"
+    # The fixtures (tests, load plans, readings) carry fixed 2026 dates; the
+    # workers of these runs accept 30 years (10-year buckets, 4 of them)
+    # instead of the default 7 days, so the fixtures never age out.
+    export TALLY_DEDUP_BUCKET_SECONDS="${TALLY_DEDUP_BUCKET_SECONDS:-315360000}"
+    export TALLY_DEDUP_BUCKETS="${TALLY_DEDUP_BUCKETS:-4}"
     if [[ -n "${5:-}" ]]; then
         export TALLY_AMQP_TLS_PORT="${!tls:-$5}"
     else

@@ -124,6 +124,10 @@ listeners.tcp.default = 127.0.0.1:$TALLY_AMQP_PORT
 loopback_users.guest = true
 log.console = false
 log.file.level = info
+# The largest body accepted, equal to the workers' amqp.maxMessageBytes: a
+# producer's oversized body is refused at the door instead of being
+# downloaded by a worker with a prefetch of 1,000 (docs/contract.md, "Limits").
+max_message_size = 1048576
 EOF
     if [[ -n "$TALLY_AMQP_TLS_PORT" ]]; then
         tls_ensure_certs
@@ -285,9 +289,13 @@ start_aggregator() {
     local bin="$TALLY_BIN/tally-aggregator"
     [[ -x "$bin" ]] || return 0
     [[ "${TALLY_AGGREGATOR:-1}" == 1 ]] || return 0  # TALLY_AGGREGATOR=0: workers only
-    # Its index lives with the rest of the state; its port is TALLY_HTTP_PORT
-    # (default 8080), its Redis the one above (TALLY_REDIS_PORT).
+    # Its index lives with the rest of the state; its API is on
+    # TALLY_HTTP_PORT (default 8080) behind the token in
+    # $TALLY_API_TOKEN_FILE (made here), /health /ready /metrics on
+    # TALLY_ADMIN_PORT (8081); its Redis is the one above (TALLY_REDIS_PORT).
+    api_token_ensure
     TALLY_INDEX_PATH="${TALLY_INDEX_PATH:-$TALLY_STATE_DIR/aggregator/index.sqlite}" \
+        TALLY_HTTP_TOKEN_FILE="$TALLY_API_TOKEN_FILE" \
         start_proc aggregator "$AGG_PIDFILE" "$AGG_LOG" tally-aggregator "$bin"
     remember_started aggregator "$AGG_LOG"
 }

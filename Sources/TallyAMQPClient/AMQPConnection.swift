@@ -139,6 +139,7 @@ public final class AMQPConnection {
     }
 
     public func publish(_ message: AMQPOutgoing, body: UnsafeRawBufferPointer) throws(AMQPError) {
+        try Self.checkEncodable(message, bodyBytes: body.count, maxMessageBytes: endpoint.maxMessageBytes)
         let payload = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
         let status: Int32
         if message.headers.isEmpty {
@@ -148,6 +149,25 @@ public final class AMQPConnection {
         }
         guard status == AMQP_STATUS_OK.rawValue else {
             throw AMQPError(.io, "publish to \(message.exchange): \(Self.statusText(status))")
+        }
+    }
+
+    /// AMQP short strings (exchange, routing key, message id, content type,
+    /// header names) hold at most 255 bytes; rabbitmq-c would fail the
+    /// publish mid-frame. Checked first, so a message that cannot be sent
+    /// costs its batchmates nothing.
+    public static func checkEncodable(_ message: AMQPOutgoing, bodyBytes: Int, maxMessageBytes: Int) throws(AMQPError) {
+        func short(_ name: String, _ value: String?) throws(AMQPError) {
+            guard let value, value.utf8.count > 255 else { return }
+            throw AMQPError(.unencodable, "the \(name) is \(value.utf8.count) bytes; AMQP short strings hold at most 255")
+        }
+        try short("exchange", message.exchange)
+        try short("routing key", message.routingKey)
+        try short("message id", message.messageId)
+        try short("content type", message.contentType)
+        for (name, _) in message.headers { try short("header name", name) }
+        guard bodyBytes <= maxMessageBytes else {
+            throw AMQPError(.unencodable, "the body is \(bodyBytes) bytes; the broker takes at most \(maxMessageBytes) (amqp.maxMessageBytes)")
         }
     }
 

@@ -18,6 +18,11 @@ public struct AMQPEndpoint: Sendable, Equatable {
     public var connectTimeoutMilliseconds: Int
     /// TLS (`amqps://`) when set; plain TCP otherwise.
     public var tls: AMQPTLSSettings?
+    /// The largest body a publish may carry: the broker's `max_message_size`
+    /// (scripts/up.sh and deploy/ set it to the same 1 MiB). A larger one is
+    /// refused before it is sent (``AMQPError/Code/unencodable``), so it
+    /// fails alone instead of closing the channel under its batchmates.
+    public var maxMessageBytes = 1_048_576
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",

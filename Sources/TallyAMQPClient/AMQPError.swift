@@ -1,7 +1,7 @@
 /// A failure talking to RabbitMQ. Callers never need CRabbitMQ to read one.
 public struct AMQPError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Kind: Hashable { case connect, io, closedByServer, refused, timeout }
+        private enum Kind: Hashable { case connect, io, closedByServer, refused, timeout, unencodable }
         private let kind: Kind
         /// The TCP connection or the login failed.
         public static let connect = Code(kind: .connect)
@@ -14,6 +14,10 @@ public struct AMQPError: Error, Sendable, CustomStringConvertible {
         public static let refused = Code(kind: .refused)
         /// Confirms did not arrive in time.
         public static let timeout = Code(kind: .timeout)
+        /// A message AMQP cannot carry (a short string over 255 bytes, a
+        /// body over the broker's `max_message_size`); nothing was sent and
+        /// the connection is intact.
+        public static let unencodable = Code(kind: .unencodable)
         public var description: String { "\(kind)" }
     }
 

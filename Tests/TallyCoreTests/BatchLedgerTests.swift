@@ -18,7 +18,6 @@ struct BatchLedgerTests {
         #expect(ledger.count == 0)
         #expect(ledger.messagesToPublish.isEmpty)
         #expect(ledger.confirmedOutputs.isEmpty)
-        #expect(ledger.requeueTags.isEmpty)
         #expect(ledger.ackTag == nil)
     }
 
@@ -32,15 +31,13 @@ struct BatchLedgerTests {
         ledger.record(deliveryTag: 1, body: Array("a".utf8), outcome: .publish(a))
         ledger.record(deliveryTag: 2, body: garbage, outcome: .deadLetter(badJSON))
         ledger.record(deliveryTag: 3, body: Array("dup".utf8), outcome: .duplicate)
-        ledger.record(deliveryTag: 5, body: Array("later".utf8), outcome: .requeue(reason: "ERR busy"))
         ledger.record(deliveryTag: 6, body: Array("b".utf8), outcome: .publish(b))
         ledger.record(deliveryTag: 7, body: conflicting, outcome: .deadLetter(conflict))
         ledger.record(deliveryTag: 8, body: Array("c".utf8), outcome: .publish(c))
-        ledger.record(deliveryTag: 9, body: Array("again".utf8), outcome: .requeue(reason: "ERR again"))
         ledger.record(deliveryTag: 10, body: Array("dup2".utf8), outcome: .duplicate)
 
         #expect(!ledger.isEmpty)
-        #expect(ledger.count == 9)
+        #expect(ledger.count == 7)
         #expect(ledger.messagesToPublish == [
             .notification(a), .alert(a),
             .deadLetter(body: garbage, rejection: badJSON, replays: 0),
@@ -49,7 +46,6 @@ struct BatchLedgerTests {
             .notification(c), .alert(c),
         ])
         #expect(ledger.confirmedOutputs == [a, b, c])
-        #expect(ledger.requeueTags == [5, 9])
         #expect(ledger.ackTag == 10)
     }
 
@@ -77,43 +73,37 @@ struct BatchLedgerTests {
         #expect(ledger.ackTag == 42)
     }
 
-    @Test func duplicatesAndRequeuesPublishNothing() {
+    @Test func duplicatesPublishNothing() {
         var ledger = BatchLedger()
         ledger.record(deliveryTag: 1, body: Array("x".utf8), outcome: .duplicate)
-        ledger.record(deliveryTag: 2, body: Array("y".utf8), outcome: .requeue(reason: "ERR"))
         ledger.record(deliveryTag: 3, body: Array("z".utf8), outcome: .duplicate)
         #expect(ledger.messagesToPublish.isEmpty)
         #expect(ledger.confirmedOutputs.isEmpty)
-        #expect(ledger.requeueTags == [2])
         #expect(ledger.ackTag == 3)
     }
 
-    @Test func ackTagSkipsTrailingRequeues() {
+    @Test func aRefusedNotificationTurnsEveryDeliveryOfItsRecordIntoADeadLetter() {
+        let a = outputs("a", alert: true)
+        let b = outputs("b", alert: false)
+        let refused = Rejection(.publishRefused, detail: "the broker refused it (basic.nack)")
         var ledger = BatchLedger()
-        ledger.record(deliveryTag: 11, body: [], outcome: .publish(outputs("a", alert: false)))
-        ledger.record(deliveryTag: 12, body: [], outcome: .duplicate)
-        ledger.record(deliveryTag: 13, body: [], outcome: .requeue(reason: "one"))
-        ledger.record(deliveryTag: 14, body: [], outcome: .requeue(reason: "two"))
-        #expect(ledger.ackTag == 12)
-        #expect(ledger.requeueTags == [13, 14])
-    }
-
-    @Test func ackTagIsNilWhenEverythingIsRequeued() {
-        var ledger = BatchLedger()
-        for tag in UInt64(1)...4 { ledger.record(deliveryTag: tag, body: [], outcome: .requeue(reason: "ERR \(tag)")) }
-        #expect(ledger.ackTag == nil)
-        #expect(ledger.requeueTags == [1, 2, 3, 4])
-        #expect(ledger.messagesToPublish.isEmpty)
-    }
-
-    @Test func requeueInTheMiddleIsRejectedNotAcked() {
-        var ledger = BatchLedger()
-        ledger.record(deliveryTag: 1, body: [], outcome: .duplicate)
-        ledger.record(deliveryTag: 2, body: [], outcome: .requeue(reason: "ERR"))
-        ledger.record(deliveryTag: 3, body: [], outcome: .duplicate)
-        // The worker rejects 2 first, so acking 3 with `multiple` covers 1 and 3 only.
-        #expect(ledger.requeueTags == [2])
+        ledger.record(deliveryTag: 1, body: Array("a1".utf8), outcome: .publish(a))
+        ledger.record(deliveryTag: 2, body: Array("b".utf8), outcome: .publish(b))
+        ledger.record(deliveryTag: 3, body: Array("a2".utf8), outcome: .publish(a), replays: 2)
+        let letters = ledger.refuse(.alert(a), because: refused)
+        #expect(letters == [
+            .deadLetter(body: Array("a1".utf8), rejection: refused, replays: 0),
+            .deadLetter(body: Array("a2".utf8), rejection: refused, replays: 2),
+        ])
+        #expect(ledger.confirmedOutputs == [b], "a's outcome is not forgotten: a replay publishes it")
+        #expect(ledger.entries.map(\.outcome) == [.deadLetter(refused), .publish(b), .deadLetter(refused)])
         #expect(ledger.ackTag == 3)
+    }
+
+    @Test func aRefusedDeadLetterCannotBeIsolated() {
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: [1], outcome: .deadLetter(badJSON))
+        #expect(ledger.refuse(.deadLetter(body: [1], rejection: badJSON, replays: 0), because: badJSON) == nil)
     }
 
     @Test func resetEmptiesTheLedger() {
@@ -131,8 +121,8 @@ struct BatchLedgerTests {
 
     @Test func entriesKeepWhatWasRecorded() {
         var ledger = BatchLedger()
-        ledger.record(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"))
-        #expect(ledger.entries == [BatchLedger.Entry(deliveryTag: 3, body: [9, 8], outcome: .requeue(reason: "why"), replays: 0)])
+        ledger.record(deliveryTag: 3, body: [9, 8], outcome: .deadLetter(conflict))
+        #expect(ledger.entries == [BatchLedger.Entry(deliveryTag: 3, body: [9, 8], outcome: .deadLetter(conflict), replays: 0)])
     }
 }
 

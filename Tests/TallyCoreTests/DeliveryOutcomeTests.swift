@@ -43,9 +43,28 @@ struct DeliveryOutcomeTests {
         #expect(rejection.field == .recordId)
     }
 
-    @Test func failedIsRequeuedWithTheMessage() throws {
-        let outcome = DeliveryOutcome(.failed("ERR out of memory"), record: try makeRecord())
-        #expect(outcome == .requeue(reason: "ERR out of memory"))
+    @Test func aFailedApplyIsDeadLetteredWithRedisMessage() throws {
+        let outcome = DeliveryOutcome(.failed("WRONGTYPE Operation against a key holding the wrong kind of value"), record: try makeRecord())
+        guard case .deadLetter(let rejection) = outcome else {
+            Issue.record("expected a dead letter, got \(outcome)")
+            return
+        }
+        #expect(rejection.reason == .applyFailed)
+        #expect(rejection.detail.contains("WRONGTYPE"))
+    }
+
+    @Test func aRecordOutsideTheWindowIsDeadLetteredOnItsTime() throws {
+        for side in ["old", "future"] {
+            let outcome = DeliveryOutcome(.outsideWindow(side), record: try makeRecord())
+            guard case .deadLetter(let rejection) = outcome else {
+                Issue.record("expected a dead letter, got \(outcome)")
+                continue
+            }
+            #expect(rejection.reason == .outsideDedupWindow)
+            #expect(rejection.reason.rawValue == "outside-dedup-window")
+            #expect(rejection.field == .time)
+            #expect(rejection.detail.contains(side == "old" ? "older" : "future"))
+        }
     }
 
     /// The whole path: composed outputs, stored joined, split back unchanged.

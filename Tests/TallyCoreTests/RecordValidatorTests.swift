@@ -172,14 +172,17 @@ struct RecordValidatorTests {
 
     // MARK: Size of fields
 
-    @Test func defaultFieldLimitIs256Bytes() {
-        #expect(RecordLimits().maxFieldBytes == 256)
+    /// 255: the recordId is the outputs' message_id and the destinationId
+    /// their routing key, AMQP short strings of at most 255 bytes.
+    @Test func defaultFieldLimitIsTheAMQPShortStringLimit() {
+        #expect(RecordLimits().maxFieldBytes == 255)
+        #expect(RecordLimits.maxFieldBytesAllowed == 255)
         #expect(RecordLimits().maxBodyBytes == 65_536)
     }
 
     @Test(arguments: freeTextFields)
     func fieldOfExactlyTheLimitIsAccepted(_ field: RecordField) throws {
-        let text = String(repeating: "x", count: 256)
+        let text = String(repeating: "x", count: 255)
         let record = try accepted(body([field: .replace(quoted(text))]))
         let stored: String = switch field {
         case .recordId: record.recordId
@@ -193,17 +196,22 @@ struct RecordValidatorTests {
 
     @Test(arguments: freeTextFields)
     func fieldOneByteOverTheLimitIsRejected(_ field: RecordField) throws {
-        let rejection = try #require(rejectionOf(body([field: .replace(quoted(String(repeating: "x", count: 257)))])))
+        let rejection = try #require(rejectionOf(body([field: .replace(quoted(String(repeating: "x", count: 256)))])))
         #expect(rejection.reason == .invalidField)
         #expect(rejection.field == field)
     }
 
-    /// The limit counts UTF-8 bytes, not characters: 129 "é" are 258 bytes.
+    /// The limit counts UTF-8 bytes, not characters: 254 ASCII bytes and an
+    /// "é" are 256 bytes, one over; an emoji that crosses byte 255 is over.
     @Test(arguments: freeTextFields)
     func fieldLimitCountsUTF8Bytes(_ field: RecordField) throws {
-        _ = try accepted(body([field: .replace(quoted(String(repeating: "é", count: 128)))]))
-        _ = try accepted(body([field: .replace(quoted(String(repeating: "€", count: 85) + "x"))]))
-        for tooLong in [String(repeating: "é", count: 129), String(repeating: "€", count: 86)] {
+        _ = try accepted(body([field: .replace(quoted(String(repeating: "x", count: 253) + "é"))]))
+        _ = try accepted(body([field: .replace(quoted(String(repeating: "€", count: 85)))]))
+        _ = try accepted(body([field: .replace(quoted(String(repeating: "x", count: 251) + "😀"))]))
+        for tooLong in [
+            String(repeating: "x", count: 254) + "é", String(repeating: "€", count: 85) + "x",
+            String(repeating: "x", count: 252) + "😀", String(repeating: "e\u{301}", count: 86),
+        ] {
             let rejection = try #require(rejectionOf(body([field: .replace(quoted(tooLong))])))
             #expect(rejection.reason == .invalidField)
             #expect(rejection.field == field)
@@ -212,9 +220,9 @@ struct RecordValidatorTests {
 
     /// An escape counts as the bytes it decodes to, not as written.
     @Test func fieldLimitCountsDecodedBytes() throws {
-        let escaped = String(repeating: "\\u0078", count: 256)  // 256 × "x", 1536 bytes as written
+        let escaped = String(repeating: "\\u0078", count: 255)  // 255 × "x", 1530 bytes as written
         let record = try accepted(body([.reference: .replace(quoted(escaped))]))
-        #expect(record.reference == String(repeating: "x", count: 256))
+        #expect(record.reference == String(repeating: "x", count: 255))
     }
 
     @Test func timeIsBoundedToo() throws {

@@ -18,7 +18,7 @@ struct FunctionApplyTests {
         func apply(_ body: [UInt8]) throws -> RedisReply {
             let record = try RecordValidator().validate(body).get()
             let prepared = PreparedRecord(record, alerts: AlertPolicy())
-            let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
+            let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8, aheadSeconds: 3_600)
             var command = RedisCommand()
             command.appendArguments { bytes, lengths in
                 call.write(

@@ -46,7 +46,7 @@ struct ApplyCallTests {
     func applyCallWritesTheDocumentedArguments(_ threshold: String?) throws {
         let record = try Self.record(value: "12345.5")
         let layout = RedisKeyLayout(prefix: "tally")
-        let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
+        let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8, aheadSeconds: 3_600)
         var bytes: [UInt8] = []
         var lengths: [Int] = []
         let fingerprint = RecordFingerprint(record)
@@ -64,11 +64,12 @@ struct ApplyCallTests {
         let prefix = OutputComposer.notificationPrefix(record, canonicalJSON: canonical)
         #expect(
             arguments == [
-                "FCALL", "tally_apply_v2", "4",
+                "FCALL", "tally_apply_v3", "4",
                 layout.destinationBase("acct-42"), layout.referenceSummary("acct-42", reference: "inv-7"), layout.log,
                 layout.claims("r-1"),
                 "r-1", fingerprint.description, "positive", "12345.5", "EUR", "inv-7",
                 String(prefix.dropFirst("{\"record\":".count + canonical.count)), threshold ?? "", canonical, "86400", "8",
+                String(record.time.epochSeconds), "3600",
             ])
     }
 }

@@ -137,7 +137,7 @@ let benchmarks: @Sendable () -> Void = {
     // validate the body, fingerprint it, check the alert threshold and write
     // the FCALL's arguments into the (reused) command buffer.
     Benchmark("PerRecord.validateAndWriteFCALL") { benchmark in
-        let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8)
+        let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8, aheadSeconds: 3_600)
         var bytes: [UInt8] = []
         var lengths: [Int] = []
         bytes.reserveCapacity(2_048)

@@ -54,6 +54,10 @@ extension AMQPEndpoint {
         guard endpoint.heartbeatSeconds <= 65_535 else {
             throw ConfigurationFailure(key: "amqp.heartbeatSeconds", problem: "must be at most 65535 (0 disables heartbeats)")
         }
+        endpoint.maxMessageBytes = try config.positive("amqp.maxMessageBytes", default: defaults.maxMessageBytes)
+        guard endpoint.maxMessageBytes <= 536_870_912 else {
+            throw ConfigurationFailure(key: "amqp.maxMessageBytes", problem: "must be at most 536870912 (RabbitMQ's largest max_message_size)")
+        }
 
         let tlsEnabled = parts.pick("amqp.tls.enabled", config.bool(forKey: "amqp.tls.enabled", default: false), tlsFromURL)
         let query = url?.query ?? [:]

@@ -12,6 +12,7 @@ extension EffectiveConfiguration {
         addSecret("amqp.password", broker.password)
         add("amqp.vhost", broker.virtualHost)
         add("amqp.heartbeatSeconds", broker.heartbeatSeconds)
+        add("amqp.maxMessageBytes", broker.maxMessageBytes)
         add("amqp.tls.enabled", broker.tls != nil)
         let tls = broker.tls ?? AMQPTLSSettings()
         add("amqp.tls.caFile", tls.caFile ?? "(none)")

@@ -4,13 +4,16 @@ import TallyCore
 /// Lists, shows, replays and purges `records.dead` (the `tally dead …`
 /// commands).
 ///
-/// Reading a letter takes it off the queue unacked (`basic.get`). RabbitMQ
-/// 3.10's quorum queues put a returned letter at the back, so reading only
-/// the first few and returning them would rotate the queue: every
-/// operation reads all the letters queued when it starts and returns every
-/// one it does not remove, oldest first, which leaves them in their order
-/// (a letter arriving meanwhile lands before them). A letter leaves the
-/// queue only when its re-publish was confirmed, or by a purge.
+/// Reading a letter takes it off the queue unacked (`basic.get`). A letter
+/// is never handed back with `nack`/`requeue`: quorum queues count those
+/// returns, and with a delivery limit (RabbitMQ 4 sets one of 20 by
+/// default) enough `tally dead list` runs would drop the letters. Instead
+/// every letter kept is published again, as a copy with its body, message
+/// id and reasons, to the back of `records.dead`, and the original is acked
+/// only once the broker confirmed the copy. Every operation reads all the
+/// letters queued when it starts, oldest first, so the copies keep their
+/// order (a letter arriving meanwhile lands before them). A letter leaves
+/// the queue only when its replay was confirmed, or by a purge.
 public final class DeadLetterInspector {
     public struct Letter: Sendable {
         /// 1 is the oldest letter in the queue when it was read.
@@ -55,10 +58,12 @@ public final class DeadLetterInspector {
     /// The first `limit` dead letters; all stay queued, in order.
     public func list(limit: Int) throws(AMQPError) -> [Letter] {
         var letters: [Letter] = []
-        let last = try readAll { delivery, position throws(AMQPError) in
+        var pending = Pending()
+        try readAll { delivery, position throws(AMQPError) in
             if letters.count < limit { letters.append(Self.letter(delivery, position: position)) }
+            try keep(delivery, &pending)
         }
-        try returnAll(upTo: last)
+        try settle(&pending)
         return letters
     }
 
@@ -68,33 +73,70 @@ public final class DeadLetterInspector {
         precondition(position >= 1)
         var found: Letter?
         var queued = 0
-        let last = try readAll { delivery, read throws(AMQPError) in
+        var pending = Pending()
+        try readAll { delivery, read throws(AMQPError) in
             queued = read
             if read == position { found = Self.letter(delivery, position: read) }
+            try keep(delivery, &pending)
         }
-        try returnAll(upTo: last)
+        try settle(&pending)
         return (found, queued)
     }
 
-    /// Reads every letter queued now (unacked), oldest first; returns the
-    /// delivery tag of the last.
-    private func readAll(_ body: (AMQPDelivery, Int) throws(AMQPError) -> Void) throws(AMQPError) -> UInt64? {
+    /// Reads every letter queued now (unacked), oldest first.
+    private func readAll(_ body: (AMQPDelivery, Int) throws(AMQPError) -> Void) throws(AMQPError) {
         let queued = try reader.queueStatus(topology.deadQueue).messages
-        var lastTag: UInt64?
         var position = 0
         while position < queued, let delivery = try reader.get(topology.deadQueue) {
             position += 1
-            lastTag = delivery.deliveryTag
             try body(delivery, position)
         }
-        return lastTag
     }
 
-    /// Returns every letter read and not acked, in order (one `nack` with
-    /// `multiple`). `lastTag` must itself be unacked: the broker closes the
-    /// channel on a tag it no longer knows.
-    private func returnAll(upTo lastTag: UInt64?) throws(AMQPError) {
-        if let lastTag { try reader.nack(lastTag, multiple: true, requeue: true) }
+    /// Publishes awaiting their confirm, each with the letter it settles.
+    private struct Pending {
+        enum Kind { case kept, replayed(name: String) }
+        var entries: [(sequence: UInt64, deliveryTag: UInt64, kind: Kind)] = []
+        /// Replays confirmed so far, and refused.
+        var replayed: [String] = []
+        var refused = 0
+    }
+
+    /// Puts `delivery` back at the end of `records.dead` as a copy; the
+    /// original is acked once the copy is confirmed.
+    private func keep(_ delivery: AMQPDelivery, _ pending: inout Pending) throws(AMQPError) {
+        let copy = AMQPOutgoing(
+            exchange: "", routingKey: topology.deadQueue, messageId: delivery.messageId, contentType: nil,
+            headers: DeadLetterHeaders.keptCopy(of: delivery.headers))
+        try publish(copy, delivery, .kept, &pending)
+    }
+
+    private func publish(
+        _ message: AMQPOutgoing, _ delivery: AMQPDelivery, _ kind: Pending.Kind, _ pending: inout Pending
+    ) throws(AMQPError) {
+        let sequence = try publisher.publish(message, body: delivery.body)
+        pending.entries.append((sequence, delivery.deliveryTag, kind))
+        // Settles as it goes, so a long run holds few unconfirmed.
+        if pending.entries.count == 1_000 { try settle(&pending) }
+    }
+
+    /// Waits for the confirms of `pending` and acks each letter whose
+    /// publish the broker took. A letter whose publish was refused is
+    /// returned with `nack` (the one return that counts towards a delivery
+    /// limit, and only while the broker is refusing).
+    private func settle(_ pending: inout Pending) throws(AMQPError) {
+        defer { pending.entries.removeAll() }
+        guard !pending.entries.isEmpty else { return }
+        let refusedSequences = Set(try publisher.flush())
+        for (sequence, tag, kind) in pending.entries {
+            if refusedSequences.contains(sequence) {
+                if case .replayed = kind { pending.refused += 1 }
+                try reader.nack(tag, multiple: false, requeue: true)
+            } else {
+                try reader.ack(tag, multiple: false)
+                if case .replayed(let name) = kind { pending.replayed.append(name) }
+            }
+        }
     }
 
     public struct ReplayReport: Sendable {
@@ -115,55 +157,32 @@ public final class DeadLetterInspector {
     /// refused by the broker — is returned in its order.
     public func replay(_ selection: DeadLetterSelection = .all, limit: Int) throws(AMQPError) -> ReplayReport {
         var report = ReplayReport()
-        var sent: [(sequence: UInt64, deliveryTag: UInt64, name: String)] = []
-        var read: [UInt64] = []
-        var acked = Set<UInt64>()
+        var pending = Pending()
+        var chosen = 0
         // Only the letters queued now: a replayed message that fails again
         // comes back behind them and must wait for the next replay.
-        _ = try readAll { delivery, position throws(AMQPError) in
-            read.append(delivery.deliveryTag)
+        try readAll { delivery, position throws(AMQPError) in
             let letter = Self.letter(delivery, position: position)
-            guard sent.count + report.replayed + report.refused + report.skipped < limit, selection.matches(letter) else {
+            guard chosen < limit, selection.matches(letter) else {
                 report.unselected += 1
+                try keep(delivery, &pending)
                 return
             }
+            chosen += 1
             if letter.replays >= Self.maxReplays {
                 report.skipped += 1
+                try keep(delivery, &pending)
                 return
             }
             var message = ConfirmedPublisher.envelope(for: delivery.body, exchange: topology.recordsExchange)
             message.headers = [(DeadLetterHeaders.replayCount, .integer(letter.replays + 1))]
-            let sequence = try publisher.publish(message, body: delivery.body)
-            sent.append((sequence, delivery.deliveryTag, letter.recordId ?? "position \(position)"))
-            // Settles as it goes, so a long replay holds few unconfirmed.
-            if sent.count == 1_000 { acked.formUnion(try settle(&sent, into: &report)) }
+            try publish(message, delivery, .replayed(name: letter.recordId ?? "position \(position)"), &pending)
         }
-        // Confirmed re-publishes are acked; then everything else read (not
-        // selected, at the limit, refused by the broker) goes back in order.
-        acked.formUnion(try settle(&sent, into: &report))
-        try returnAll(upTo: read.last { !acked.contains($0) })
+        try settle(&pending)
+        report.replayed = pending.replayed.count
+        report.replayedLetters = pending.replayed
+        report.refused = pending.refused
         return report
-    }
-
-    /// Waits for the confirms of `sent` and acks what the broker took; what
-    /// it refused stays unacked, to be returned.
-    private func settle(
-        _ sent: inout [(sequence: UInt64, deliveryTag: UInt64, name: String)], into report: inout ReplayReport
-    ) throws(AMQPError) -> [UInt64] {
-        let refused = Set(try publisher.flush())
-        var acked: [UInt64] = []
-        for (sequence, tag, name) in sent {
-            if refused.contains(sequence) {
-                report.refused += 1  // stays unacked: returned in order with the rest
-            } else {
-                try reader.ack(tag, multiple: false)
-                acked.append(tag)
-                report.replayed += 1
-                report.replayedLetters.append(name)
-            }
-        }
-        sent.removeAll()
-        return acked
     }
 
     /// Deletes every queued dead letter; returns how many there were.
@@ -176,6 +195,8 @@ public final class DeadLetterInspector {
         var deaths: Int64 = 0
         if case .array(let entries)? = delivery.headers["x-death"] {
             for case .table(let entry) in entries { deaths += entry["count"]?.integer ?? 0 }
+        } else {
+            deaths = delivery.headers[DeadLetterHeaders.deathCount]?.integer ?? 0
         }
         return Letter(
             position: position, reason: reason, detail: detail, body: delivery.body,

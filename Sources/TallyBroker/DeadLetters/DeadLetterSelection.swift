@@ -1,3 +1,5 @@
+import TallyCore
+
 /// Which dead letters `tally dead replay` sends back: by position in the
 /// queue (1 is the oldest), by recordId, by reason. Within one kind any
 /// value matches; across kinds all must (`--reason conflict --position 3`
@@ -19,7 +21,7 @@ public struct DeadLetterSelection: Sendable, Equatable {
 
     public func matches(_ letter: DeadLetterInspector.Letter) -> Bool {
         (positions.isEmpty || positions.contains(letter.position))
-            && (recordIds.isEmpty || letter.recordId.map(recordIds.contains) == true)
+            && (recordIds.isEmpty || letter.recordId.map { id in recordIds.contains { $0.hasSameBytes(as: id) } } == true)
             && (reasons.isEmpty || reasons.contains(letter.reason))
     }
 }

@@ -8,7 +8,12 @@ public enum ApplyResult: Sendable, Equatable {
     case duplicate
     /// Applied before with a different body.
     case conflict
-    /// Redis answered this call with an error; the others are unaffected.
+    /// The record's time is outside the dedup window (`old` or `future`):
+    /// not applied.
+    case outsideWindow(String)
+    /// Redis answered this call with an error that concerns this record
+    /// alone (errors of the server's state throw instead); nothing of it was
+    /// written, and the others are unaffected.
     case failed(String)
 }
 
@@ -30,8 +35,14 @@ extension DeliveryOutcome {
             self = .duplicate
         case .conflict:
             self = .deadLetter(Rejection(.conflict, field: .recordId, detail: "was processed before with a different body"))
+        case .outsideWindow(let side):
+            self = .deadLetter(Rejection(
+                .outsideDedupWindow, field: .time,
+                detail: side == "future"
+                    ? "is further in the future than dedup.aheadSeconds allows"
+                    : "is older than the dedup window (dedup.windowSeconds)"))
         case .failed(let message):
-            self = .requeue(reason: message)
+            self = .deadLetter(Rejection(.applyFailed, detail: "Redis refused this record: \(message)"))
         }
     }
 }

@@ -6,14 +6,16 @@
 /// do, in this order, which is what makes outputs at-least-once with a
 /// stable identity and input acks safe:
 /// 1. ``messagesToPublish`` — every output and dead letter, with confirms;
-/// 2. once all are confirmed: ``confirmedOutputs`` — forget their stored outcomes;
-/// 3. ``requeueTags`` — reject each with requeue (counts towards the delivery limit);
-/// 4. ``ackTag`` — one `basic.ack` with `multiple` for all the rest.
+/// 2. if the broker refused some of them: ``refuse(_:because:)`` turns each
+///    affected record into a dead letter of its own, published and confirmed
+///    in turn (the batchmates are untouched);
+/// 3. once all are confirmed: ``confirmedOutputs`` — forget their stored outcomes;
+/// 4. ``ackTag`` — one `basic.ack` with `multiple` for the whole batch.
 public struct BatchLedger: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let deliveryTag: UInt64
         public let body: [UInt8]
-        public let outcome: DeliveryOutcome
+        public internal(set) var outcome: DeliveryOutcome
         /// How often an operator replayed this body from the dead letters;
         /// carried into a new dead letter so replays stop at their limit.
         public let replays: Int64
@@ -52,7 +54,7 @@ public struct BatchLedger: Sendable, Equatable {
                 if outputs.alert != nil { messages.append(.alert(outputs)) }
             case .deadLetter(let rejection):
                 messages.append(.deadLetter(body: entry.body, rejection: rejection, replays: entry.replays))
-            case .duplicate, .requeue:
+            case .duplicate:
                 break
             }
         }
@@ -68,14 +70,28 @@ public struct BatchLedger: Sendable, Equatable {
         }
     }
 
-    public var requeueTags: [UInt64] {
-        entries.compactMap { if case .requeue = $0.outcome { $0.deliveryTag } else { nil } }
-    }
+    /// The tag to ack with `multiple`: every delivery of a batch is settled
+    /// by then, each by its effect and outputs or by its dead letter.
+    public var ackTag: UInt64? { entries.last?.deliveryTag }
 
-    /// The tag to ack with `multiple`: the highest tag that is not requeued.
-    /// Requeued ones are rejected first, so `multiple` no longer covers them.
-    public var ackTag: UInt64? {
-        entries.last(where: { if case .requeue = $0.outcome { false } else { true } })?.deliveryTag
+    /// The broker refused `message` (or it could not be sent): every delivery
+    /// that would have published it becomes a dead letter with `rejection`.
+    /// Returns those dead letters, to publish and confirm before the batch
+    /// is acked; nil when `message` is itself a dead letter, which cannot be
+    /// isolated further (the batch is then redelivered).
+    public mutating func refuse(_ message: Message, because rejection: Rejection) -> [Message]? {
+        let identity: OutputIdentity
+        switch message {
+        case .notification(let outputs), .alert(let outputs): identity = OutputIdentity(outputs)
+        case .deadLetter: return nil
+        }
+        var letters: [Message] = []
+        for index in entries.indices {
+            guard case .publish(let outputs) = entries[index].outcome, OutputIdentity(outputs) == identity else { continue }
+            entries[index].outcome = .deadLetter(rejection)
+            letters.append(.deadLetter(body: entries[index].body, rejection: rejection, replays: entries[index].replays))
+        }
+        return letters
     }
 
     public mutating func reset() { entries.removeAll(keepingCapacity: true) }

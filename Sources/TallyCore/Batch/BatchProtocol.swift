@@ -26,8 +26,16 @@
 /// although it was just confirmed; that answer is a duplicate, not an
 /// outcome to publish again (see ``applied(_:)``).
 ///
-/// A failure anywhere (``failed(reason:)``) drops both batches unacked: the
-/// broker redelivers them and the Function makes that harmless.
+/// A record fails alone. The Function's error for one record, or the
+/// broker's refusal of one record's output (a nack, or a message the client
+/// could not encode), turns that record into a dead letter with its reason;
+/// the refusals are published and confirmed in a round of their own between
+/// steps 3 and 4, and the batch is acked whole — every batchmate keeps its
+/// effect, its one notification and its ack.
+///
+/// A failure of a connection or of the servers' state (``failed(reason:)``)
+/// drops both batches unacked: the broker redelivers them and the Function
+/// makes that harmless.
 public struct BatchProtocol: Sendable {
     /// One message taken from the work queue.
     public struct Delivery: Sendable, Equatable {
@@ -55,8 +63,9 @@ public struct BatchProtocol: Sendable {
         /// Send one apply call per record without waiting for the answers;
         /// report ``applySent()``.
         case sendApply([PreparedRecord])
-        /// Wait until the broker answered every publish of the batch in
-        /// flight; report ``confirmed(nacks:)``.
+        /// Wait until the broker answered every publish made since the last
+        /// wait; report ``confirmed(nacked:)`` with the positions, in the
+        /// list last published, of the messages it refused.
         case awaitConfirms
         /// Send the forget of these confirmed outcomes, behind any apply
         /// sent; report ``forgetSent()``.
@@ -65,11 +74,12 @@ public struct BatchProtocol: Sendable {
         case receiveApplied(count: Int)
         /// Read the answers to the forget sent; report ``forgotten()``.
         case receiveForgotten(count: Int)
-        /// Reject each of the ledger's ``BatchLedger/requeueTags`` with
-        /// requeue, then ack its ``BatchLedger/ackTag`` with `multiple`;
-        /// report ``settled()``.
+        /// Ack the ledger's ``BatchLedger/ackTag`` with `multiple`; report
+        /// ``settled()``.
         case settle(BatchLedger)
-        /// Publish these, in order, with publisher confirms; report ``published()``.
+        /// Publish these, in order, with publisher confirms; report
+        /// ``published(unsent:)`` with the positions of those that could not
+        /// be sent at all (and why), the connection being intact.
         case publish([BatchLedger.Message])
         /// The turn is over: call ``nextTurn()``, or ``stop()`` to finish.
         case turnFinished
@@ -81,7 +91,8 @@ public struct BatchProtocol: Sendable {
     }
 
     private enum Phase: Int, Comparable {
-        case betweenTurns, gathering, keepingAlive, sendingApply, confirming, sendingForget
+        case betweenTurns, gathering, keepingAlive, sendingApply, confirming
+        case publishingRefusals, confirmingRefusals, sendingForget
         case receivingApplied, receivingForgotten, settling, publishing, stopped
 
         static func < (a: Phase, b: Phase) -> Bool { a.rawValue < b.rawValue }
@@ -108,6 +119,12 @@ public struct BatchProtocol: Sendable {
     private var incoming = Incoming()
     /// The published batch (N), awaiting its confirms.
     private var inFlight: BatchLedger?
+    /// What was published for N, in order: confirms and refusals name positions in it.
+    private var inFlightMessages: [BatchLedger.Message] = []
+    /// Positions in `inFlightMessages` the IO layer could not send, and why.
+    private var inFlightUnsent: [Int: String] = [:]
+    /// Dead letters of N's records whose outputs the broker refused.
+    private var refusals: [BatchLedger.Message] = []
     /// N's outputs being forgotten this turn.
     private var forgetting: [RecordOutputs] = []
     /// Failures since the last successful turn.
@@ -131,6 +148,7 @@ public struct BatchProtocol: Sendable {
         precondition(!draining, "nextTurn() after stop()")
         phase = .gathering
         forgetting = []
+        refusals = []
         return .gather(firstWaitMilliseconds: inFlight == nil ? 200 : 0)
     }
 
@@ -141,6 +159,7 @@ public struct BatchProtocol: Sendable {
         draining = true
         incoming = Incoming()
         forgetting = []
+        refusals = []
         phase = .keepingAlive  // the last step before the ones that settle N
         return advance()
     }
@@ -182,17 +201,36 @@ public struct BatchProtocol: Sendable {
         return advance()
     }
 
-    /// The broker answered every publish of the batch in flight, `nacks` of
-    /// them with a refusal. A refused output means the batch may not be
-    /// acked: it is dropped and redelivered (its stored outcomes are
-    /// published again, byte for byte).
-    public mutating func confirmed(nacks: Int) -> Action {
-        precondition(phase == .confirming, "confirmed(nacks:) in \(phase)")
-        guard nacks == 0 else {
-            return failed(reason: "the broker refused \(nacks) publishes; the batch will be redelivered")
+    /// The broker answered every publish since the last wait, refusing
+    /// those at `nacked` (positions in the list last published).
+    ///
+    /// For the batch in flight, each refused or unsent output makes its
+    /// record a dead letter (``Rejection/Reason/publishRefused``), published
+    /// next; its stored outcome is not forgotten, so a replay publishes the
+    /// same bytes. A refused dead letter cannot be isolated: the batch is
+    /// redelivered. In the refusal round itself any refusal redelivers.
+    public mutating func confirmed(nacked: [Int]) -> Action {
+        switch phase {
+        case .confirming:
+            var refused = inFlightUnsent
+            for position in nacked where refused[position] == nil { refused[position] = "the broker refused it (basic.nack)" }
+            for (position, reason) in refused.sorted(by: { $0.key < $1.key }) {
+                let rejection = Rejection(.publishRefused, detail: reason)
+                guard let letters = inFlight?.refuse(inFlightMessages[position], because: rejection) else {
+                    return failed(reason: "the broker refused a dead letter (\(reason)); the batch will be redelivered")
+                }
+                refusals += letters
+            }
+            forgetting = inFlight?.confirmedOutputs ?? []
+            return advance()
+        case .confirmingRefusals:
+            guard nacked.isEmpty else {
+                return failed(reason: "the broker refused \(nacked.count) dead letters; the batch will be redelivered")
+            }
+            return advance()
+        default:
+            preconditionFailure("confirmed(nacked:) in \(phase)")
         }
-        forgetting = inFlight?.confirmedOutputs ?? []
-        return advance()
     }
 
     public mutating func forgetSent() -> Action {
@@ -216,12 +254,26 @@ public struct BatchProtocol: Sendable {
     public mutating func settled() -> Action {
         precondition(phase == .settling, "settled() in \(phase)")
         inFlight = nil
+        inFlightMessages = []
+        inFlightUnsent = [:]
         return advance()
     }
 
-    public mutating func published() -> Action {
-        precondition(phase == .publishing, "published() in \(phase)")
-        return finishTurn()
+    /// The messages of the last ``Action/publish(_:)`` were sent but for
+    /// those at the positions in `unsent` (with the reason each could not be).
+    public mutating func published(unsent: [Int: String] = [:]) -> Action {
+        switch phase {
+        case .publishing:
+            inFlightUnsent = unsent
+            return finishTurn()
+        case .publishingRefusals:
+            guard unsent.isEmpty else {
+                return failed(reason: "a dead letter could not be sent (\(unsent.values.first ?? "")); the batch will be redelivered")
+            }
+            return advance()
+        default:
+            preconditionFailure("published(unsent:) in \(phase)")
+        }
     }
 
     /// A connection or a call failed, at any step: both batches stay
@@ -229,7 +281,10 @@ public struct BatchProtocol: Sendable {
     public mutating func failed(reason: String) -> Action {
         incoming = Incoming()
         inFlight = nil
+        inFlightMessages = []
+        inFlightUnsent = [:]
         forgetting = []
+        refusals = []
         if draining {
             phase = .stopped
             return .stopped
@@ -252,6 +307,10 @@ public struct BatchProtocol: Sendable {
                 return .sendApply(incoming.prepared)
             case .confirming where inFlight != nil:
                 return .awaitConfirms
+            case .publishingRefusals where !refusals.isEmpty:
+                return .publish(refusals)
+            case .confirmingRefusals where !refusals.isEmpty:
+                return .awaitConfirms
             case .sendingForget where !forgetting.isEmpty:
                 return .sendForget(forgetting)
             case .receivingApplied where !incoming.prepared.isEmpty:
@@ -263,8 +322,10 @@ public struct BatchProtocol: Sendable {
             case .publishing where !incoming.deliveries.isEmpty:
                 let ledger = ledgerOfIncoming()
                 inFlight = ledger
+                inFlightMessages = ledger.messagesToPublish
+                inFlightUnsent = [:]
                 incoming = Incoming()
-                return .publish(ledger.messagesToPublish)
+                return .publish(inFlightMessages)
             default:
                 continue
             }

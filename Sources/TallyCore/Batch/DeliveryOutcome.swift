@@ -5,9 +5,8 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case publish(RecordOutputs)
     /// A producer duplicate whose outputs were already confirmed: nothing to send.
     case duplicate
-    /// Bad input or a conflict: to `records.dead` with the reason.
+    /// Bad input, a conflict, or a failure of this record alone (its apply
+    /// or its publish refused): to `records.dead` with the reason, while its
+    /// batchmates go on (docs/contract.md, "One record fails alone").
     case deadLetter(Rejection)
-    /// This record failed for a reason that may pass (e.g. a Redis error
-    /// reply for it alone): requeue it, let the delivery limit catch poison.
-    case requeue(reason: String)
 }

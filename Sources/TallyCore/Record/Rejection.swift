@@ -13,6 +13,18 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidField = "invalid-field"
         /// The recordId was seen before with a different body.
         case conflict = "conflict"
+        /// The record's time is older than the dedup window, or further in
+        /// the future than `dedup.aheadSeconds`: its claim could not outlive
+        /// every duplicate, so it is not applied (docs/contract.md,
+        /// "Exactly once, with no window").
+        case outsideDedupWindow = "outside-dedup-window"
+        /// Redis refused this record's apply call alone (e.g. one of its keys
+        /// holds another type); its batchmates were applied.
+        case applyFailed = "apply-failed"
+        /// Applied, but the broker refused (or could not be given) one of its
+        /// outputs. Its outcome stays pending in Redis: a replay publishes
+        /// the same bytes once the cause is fixed.
+        case publishRefused = "publish-refused"
     }
 
     public let reason: Reason

@@ -1,7 +1,7 @@
 import TallyCore
 
-/// The arguments of one `FCALL tally_apply_v2` (the Redis Function in
-/// `Resources/tally_v2.lua`, which documents each KEY and ARGV), written for a
+/// The arguments of one `FCALL tally_apply_v3` (the Redis Function in
+/// `Resources/tally_v3.lua`, which documents each KEY and ARGV), written for a
 /// record straight into a command's argument buffer.
 ///
 /// This is the worker's per-record hot path on the Swift side, so it makes
@@ -12,17 +12,19 @@ import TallyCore
 /// notification prefix and inside the alert).
 public struct ApplyCall: Sendable {
     public let layout: RedisKeyLayout
-    /// ARGV 10 and 11, the same for every call.
+    /// ARGV 10, 11 and 13, the same for every call.
     private let bucketSeconds: [UInt8]
     private let buckets: [UInt8]
+    private let aheadSeconds: [UInt8]
 
-    public init(layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int) {
+    public init(layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int) {
         self.layout = layout
         self.bucketSeconds = Array(String(bucketSeconds).utf8)
         self.buckets = Array(String(buckets).utf8)
+        self.aheadSeconds = Array(String(aheadSeconds).utf8)
     }
 
-    /// Appends `FCALL tally_apply_v2 4 KEYS… ARGV…` for `record`.
+    /// Appends `FCALL tally_apply_v3 4 KEYS… ARGV…` for `record`.
     /// - Parameter alertThreshold: the threshold the record's value exceeds
     ///   (``AlertPolicy/thresholdExceeded(by:)``), or nil for no alert.
     public func write(
@@ -54,13 +56,15 @@ public struct ApplyCall: Sendable {
         argument { record.appendCanonicalJSON(to: &$0) }
         argument { $0.append(contentsOf: bucketSeconds) }
         argument { $0.append(contentsOf: buckets) }
+        argument { $0.append(contentsOf: String(record.time.epochSeconds).utf8) }
+        argument { $0.append(contentsOf: aheadSeconds) }
     }
 
-    /// The function called: version 2 of the library, whose ARGV 7 and 8
-    /// are the notification tail and the alert threshold
+    /// The function called: version 3 of the library, whose ARGV 12 and 13
+    /// are the record's time and how far ahead it may be
     /// (``TallyFunctionLibrary`` loads it under this name).
-    public static let function = "tally_apply_v2"
+    public static let function = "tally_apply_v3"
 
-    /// Arguments per call: FCALL, the name, the key count, 4 keys, 11 ARGV.
-    public static let argumentCount = 18
+    /// Arguments per call: FCALL, the name, the key count, 4 keys, 13 ARGV.
+    public static let argumentCount = 20
 }

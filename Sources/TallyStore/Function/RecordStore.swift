@@ -10,11 +10,13 @@ public final class RecordStore {
     private let call: ApplyCall
 
     /// - Parameters:
-    ///   - bucketSeconds, buckets: how long claims are kept (the worker's `dedup.*`).
-    public init(connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int) throws(RedisError) {
+    ///   - bucketSeconds, buckets, aheadSeconds: the dedup window (the worker's `dedup.*`).
+    public init(
+        connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int
+    ) throws(RedisError) {
         self.connection = connection
         self.layout = layout
-        self.call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets)
+        self.call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
         try loadFunctions()
     }
 
@@ -24,7 +26,7 @@ public final class RecordStore {
         if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
     }
 
-    /// Sends one `FCALL tally_apply_v2` per record, all in one transaction:
+    /// Sends one `FCALL tally_apply_v3` per record, all in one transaction:
     /// one round trip and one AOF fsync for the batch (see
     /// `RedisConnection.transaction`). Redis applies them while the caller
     /// waits for the previous batch's confirms; ``receiveApplied(count:)``
@@ -35,13 +37,18 @@ public final class RecordStore {
         }
     }
 
-    /// The answers to ``sendApply(_:)``. A Redis that lost the library
-    /// (restarted empty, flushed) is reported as an error: the caller
-    /// reconnects, which reloads it, and the batch is redelivered.
+    /// The answers to ``sendApply(_:)``.
+    ///
+    /// An error about one record (a key of the wrong type) is its answer,
+    /// ``ApplyResult/failed(_:)``: that record is dead-lettered alone. An
+    /// error about the server's state — out of memory, busy, loading, a
+    /// read-only replica, the library missing — would fail every record
+    /// alike and says nothing about them: it is thrown, the caller
+    /// reconnects (which reloads the library) and the batch is redelivered.
     public func receiveApplied(count: Int) throws(RedisError) -> [ApplyResult] {
         let results = try connection.receiveTransaction(count: count).map(Self.result(of:))
-        if let missing = results.lazy.compactMap({ if case .failed(let m) = $0, Self.isMissingFunction(m) { m } else { nil } }).first {
-            throw RedisError(.unexpectedReply, "the tally library is not loaded (\(missing)); reconnecting reloads it")
+        if let serverError = results.lazy.compactMap({ if case .failed(let m) = $0, Self.isServerStateError(m) { m } else { nil } }).first {
+            throw RedisError(.unexpectedReply, "Redis cannot apply now (\(serverError)); the batch will be redelivered")
         }
         return results
     }
@@ -85,11 +92,20 @@ public final class RecordStore {
         case "pending": return parts.count > 1 ? .pending(storedOutcome: parts[1].text ?? "") : .failed("no outcome")
         case "duplicate": return .duplicate
         case "conflict": return .conflict
+        case "outside-window": return .outsideWindow(parts.count > 1 ? parts[1].text ?? "old" : "old")
         default: return .failed("unknown status \(status)")
         }
     }
 
-    private static func isMissingFunction(_ message: String) -> Bool {
-        message.contains("Function not found") || message.contains("function not found")
+    /// Error codes that describe the server, not the record (Redis's reply
+    /// prefixes; a Function's failing `redis.call` keeps the inner code).
+    static let serverStateCodes: Set<String> = [
+        "OOM", "BUSY", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "MISCONF", "TRYAGAIN", "CLUSTERDOWN", "NOSCRIPT",
+    ]
+
+    static func isServerStateError(_ message: String) -> Bool {
+        let code = message.prefix { $0 != " " }
+        return serverStateCodes.contains(String(code)) || message.contains("OOM command not allowed")
+            || message.contains("Function not found") || message.contains("function not found")
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// The Redis Function library that applies a record atomically; its source
-/// is `Resources/tally_v2.lua`, bundled with this module and loaded by every
+/// is `Resources/tally_v3.lua`, bundled with this module and loaded by every
 /// worker at start (`FUNCTION LOAD REPLACE`) and again whenever Redis
 /// answers that the function is missing (a Redis that lost its data).
 ///
-/// One `FCALL tally_apply_v2` does the claim, both summaries, the log append
+/// One `FCALL tally_apply_v3` does the claim, both summaries, the log append
 /// and the stored outcome in one Redis transaction: no state can exist
 /// where the claim is there and the effect is not. The Lua file documents
 /// each KEY and ARGV; ``ApplyCall`` writes them.
@@ -17,11 +17,11 @@ import Foundation
 /// removes version 1 once no worker of that version runs.
 public enum TallyFunctionLibrary {
     /// The library's name (the `#!lua name=` line of the file).
-    public static let name = "tally_v2"
+    public static let name = "tally_v3"
     /// The function that applies a record (``ApplyCall`` builds its call).
     public static let apply = ApplyCall.function
-    /// Decimal arithmetic alone, for the tests: `FCALL tally_decimal_v2 0 add|sub a b`.
-    public static let decimal = "tally_decimal_v2"
+    /// Decimal arithmetic alone, for the tests: `FCALL tally_decimal_v3 0 add|sub a b`.
+    public static let decimal = "tally_decimal_v3"
 
     /// The library's Lua source, read once from the bundled resource.
     public static let source: String = {

@@ -2,7 +2,7 @@ import TallyRedisClient
 
 /// Decodes an XREADGROUP reply of the log stream: entries whose one field
 /// `record` holds the canonical record JSON the Function wrote (XADD in
-/// `tally_v2.lua`). The log's writer and its reader meet here.
+/// `tally_v3.lua`). The log's writer and its reader meet here.
 public enum LogEntries {
     public struct Entry: Sendable {
         public let id: String

@@ -24,6 +24,8 @@ extension WorkerConfiguration {
         out.add("batch.confirmTimeoutMs", batch.confirmTimeoutMilliseconds)
         out.add("dedup.bucketSeconds", dedup.bucketSeconds)
         out.add("dedup.buckets", dedup.buckets)
+        out.add("dedup.aheadSeconds", dedup.aheadSeconds)
+        out.add("dedup.windowSeconds", dedup.windowSeconds)
         out.add("alerts.threshold", alerts.defaultThreshold)
         out.add("alerts.unitThresholds", "[" + alerts.perUnit.keys.sorted().map { "\($0)=\(alerts.perUnit[$0]!)" }.joined(separator: ", ") + "]")
         out.add("limits.maxBodyBytes", limits.maxBodyBytes)

@@ -47,6 +47,10 @@ extension WorkerConfiguration: LoadableConfiguration {
         if settings.dedup.buckets < 2 {
             throw Failure(key: "dedup.buckets", problem: "must be at least 2, or a record applied just before a bucket ends is forgotten at once")
         }
+        settings.dedup.aheadSeconds = try config.nonNegative("dedup.aheadSeconds", default: defaults.dedup.aheadSeconds)
+        if settings.dedup.aheadSeconds > settings.dedup.windowSeconds {
+            throw Failure(key: "dedup.aheadSeconds", problem: "must be at most the window (dedup.bucketSeconds × (dedup.buckets − 1) = \(settings.dedup.windowSeconds))")
+        }
 
         let threshold = config.string(forKey: "alerts.threshold", default: defaults.alerts.defaultThreshold.description)
         guard let parsed = try? ExactDecimal.parse(threshold), !parsed.isNegative else {
@@ -62,6 +66,11 @@ extension WorkerConfiguration: LoadableConfiguration {
 
         settings.limits.maxBodyBytes = try config.positive("limits.maxBodyBytes", default: defaults.limits.maxBodyBytes)
         settings.limits.maxFieldBytes = try config.positive("limits.maxFieldBytes", default: defaults.limits.maxFieldBytes)
+        guard settings.limits.maxFieldBytes <= RecordLimits.maxFieldBytesAllowed else {
+            throw ConfigurationFailure(
+                key: "limits.maxFieldBytes",
+                problem: "must be at most \(RecordLimits.maxFieldBytesAllowed): recordId and destinationId travel as AMQP short strings")
+        }
 
         settings.backoff.initialMilliseconds = try config.positive("backoff.initialMs", default: defaults.backoff.initialMilliseconds)
         settings.backoff.maximumMilliseconds = try config.positive("backoff.maxMs", default: defaults.backoff.maximumMilliseconds)

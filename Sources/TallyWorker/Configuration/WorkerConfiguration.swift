@@ -44,17 +44,26 @@ public struct BatchSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// How long a recordId is remembered, to turn producer duplicates into no-ops.
+/// Exactly once with no time limit and bounded memory (docs/architecture.md,
+/// "Claims").
 ///
-/// Claims go into Redis hashes per time bucket (sharded by recordId, see
-/// `RedisKeyLayout.claims`); a bucket expires `bucketSeconds * (buckets + 1)`
-/// after its last write. A duplicate is recognised if it arrives within
-/// `buckets - 1` full buckets of the original: 7 to 8 days by default. An
-/// outcome not yet confirmed downstream is kept until it is, whatever the
-/// window, so a late redelivery is never applied twice.
+/// A record's claim is kept until max(its time, when it was applied) +
+/// ``windowSeconds``; a record whose time is older than now − window, or
+/// more than ``aheadSeconds`` in the future, is dead-lettered
+/// (`outside-dedup-window`) instead of applied. So every duplicate that is
+/// accepted finds its original's claim, and claims never pile up. Claims go
+/// into Redis hashes per `bucketSeconds` of time (sharded by recordId, see
+/// `RedisKeyLayout.claims`). An outcome not yet confirmed downstream is kept
+/// until it is, whatever the window.
 public struct DedupSettings: Sendable, Equatable {
     public var bucketSeconds = 86_400
     public var buckets = 8
+    /// How far in the future a record's time may be (clock skew, producers
+    /// that date ahead).
+    public var aheadSeconds = 3_600
+
+    /// How old a record may be: `bucketSeconds × (buckets − 1)`, 7 days by default.
+    public var windowSeconds: Int { bucketSeconds * (buckets - 1) }
 
     public init() {}
 }

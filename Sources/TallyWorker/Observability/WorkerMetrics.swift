@@ -22,8 +22,6 @@ public final class WorkerMetrics: Sendable {
     let duplicates: CoreMetrics.Counter
     /// A known recordId with a different body (also counted as dead-lettered).
     let conflicts: CoreMetrics.Counter
-    /// Deliveries returned to the queue after a Redis error for that record alone.
-    let requeued: CoreMetrics.Counter
     /// Alerts published (value above its threshold).
     let alerts: CoreMetrics.Counter
     /// Connections re-established after a failure.
@@ -32,7 +30,7 @@ public final class WorkerMetrics: Sendable {
     let failures: CoreMetrics.Counter
     /// Deliveries per batch.
     let batchSize: CoreMetrics.Recorder
-    /// Deliveries received and not yet acked or requeued.
+    /// Deliveries received and not yet acked.
     let inFlight: CoreMetrics.Meter
     /// 1 while both the broker and the Redis connection are up.
     let ready: CoreMetrics.Meter
@@ -53,7 +51,6 @@ public final class WorkerMetrics: Sendable {
         processed = CoreMetrics.Counter(label: "tally_worker_processed_total", factory: factory)
         duplicates = CoreMetrics.Counter(label: "tally_worker_duplicates_total", factory: factory)
         conflicts = CoreMetrics.Counter(label: "tally_worker_conflicts_total", factory: factory)
-        requeued = CoreMetrics.Counter(label: "tally_worker_requeued_total", factory: factory)
         alerts = CoreMetrics.Counter(label: "tally_worker_alerts_total", factory: factory)
         reconnects = CoreMetrics.Counter(label: "tally_worker_reconnects_total", factory: factory)
         failures = CoreMetrics.Counter(label: "tally_worker_failures_total", factory: factory)

@@ -26,13 +26,17 @@ final class WorkerLoop {
     private var faultHooks = FaultHooks()
     private let metrics: WorkerMetrics
     private let readiness: WorkerReadiness
-    /// Deliveries received and not yet acked or requeued (the in-flight gauge).
+    /// Deliveries received and not yet acked (the in-flight gauge).
     private var unacked = 0
     /// Numbers the batches of this process, for the logs.
     private var batchNumber = 0
     /// The apply of a batch is sent and received in two actions; its two
     /// halves make one sample of the `apply` stage.
     private var applyTime = Duration.zero
+    /// The publisher's sequence number of each message of the last publish
+    /// action, by position: confirms name sequence numbers, the protocol
+    /// positions.
+    private var sequences: [UInt64: Int] = [:]
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -113,7 +117,9 @@ final class WorkerLoop {
             let nacked = try statistics.time(.confirm) {
                 try session.publisher.flush(timeoutMilliseconds: configuration.batch.confirmTimeoutMilliseconds)
             }
-            return machine.confirmed(nacks: nacked.count)
+            let positions = nacked.compactMap { sequences[$0] }.sorted()
+            sequences = [:]
+            return machine.confirmed(nacked: positions)
         case .sendForget(let outputs):
             try session.store.sendForget(outputs)
             return machine.forgetSent()
@@ -131,8 +137,8 @@ final class WorkerLoop {
             try acknowledge(ledger, on: session.consumer)
             return machine.settled()
         case .publish(let messages):
-            try statistics.time(.publish) { try publish(messages, with: session.publisher) }
-            return machine.published()
+            let unsent = try statistics.time(.publish) { try publish(messages, with: session.publisher) }
+            return machine.published(unsent: unsent)
         case .turnFinished, .reconnect, .stopped:
             preconditionFailure("\(action) is handled by run()")
         }
@@ -151,7 +157,7 @@ final class WorkerLoop {
         let redis = try RedisConnection(configuration.redis)
         let store = try RecordStore(
             connection: redis, layout: layout, bucketSeconds: configuration.dedup.bucketSeconds,
-            buckets: configuration.dedup.buckets)
+            buckets: configuration.dedup.buckets, aheadSeconds: configuration.dedup.aheadSeconds)
         markConnections(redis: true)
         let publishing = try AMQPConnection(configuration.broker)
         try configuration.topology.declare(on: publishing)
@@ -187,6 +193,7 @@ final class WorkerLoop {
         markConnections(broker: false, redis: false)
         unacked = 0
         applyTime = .zero
+        sequences = [:]
         metrics.inFlight.set(0)
         session?.consumer.close()
         session?.publisher.connection.close()
@@ -217,32 +224,43 @@ final class WorkerLoop {
             replays: delivery.headers[DeadLetterHeaders.replayCount]?.integer ?? 0)
     }
 
-    private func publish(_ messages: [BatchLedger.Message], with publisher: ConfirmedPublisher) throws {
+    /// Publishes every message; returns the positions of those that AMQP
+    /// cannot carry (``AMQPError/Code/unencodable``, refused before a byte
+    /// was sent), with why. Any other failure is the connection's: thrown.
+    private func publish(_ messages: [BatchLedger.Message], with publisher: ConfirmedPublisher) throws -> [Int: String] {
         let topology = configuration.topology
-        for message in messages {
-            switch message {
-            case .notification(let outputs):
-                try publisher.publish(
-                    AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                    text: outputs.notification)
-            case .alert(let outputs):
-                try publisher.publish(
-                    AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                    text: outputs.alert ?? "")
-            case .deadLetter(let body, let rejection, let replays):
-                try publisher.publish(
-                    AMQPOutgoing(
-                        exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil,
-                        headers: DeadLetterHeaders.headers(for: rejection, replays: replays > 0 ? replays : nil)),
-                    body: body)
+        var unsent: [Int: String] = [:]
+        sequences.reserveCapacity(messages.count)
+        for (position, message) in messages.enumerated() {
+            do throws(AMQPError) {
+                let sequence: UInt64
+                switch message {
+                case .notification(let outputs):
+                    sequence = try publisher.publish(
+                        AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                        text: outputs.notification)
+                case .alert(let outputs):
+                    sequence = try publisher.publish(
+                        AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                        text: outputs.alert ?? "")
+                case .deadLetter(let body, let rejection, let replays):
+                    let letter = DeadLetterHeaders.letter(body: body, rejection: rejection, replays: replays > 0 ? replays : nil)
+                    sequence = try publisher.publish(
+                        AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
+                        body: Array(letter.body))
+                }
+                sequences[sequence] = position
+            } catch {
+                guard error.code == .unencodable else { throw error }
+                unsent[position] = error.message
             }
         }
+        return unsent
     }
 
-    /// Requeues the deliveries that failed alone, then acks the rest at once.
+    /// Acks the whole batch at once: every delivery is settled by then.
     private func acknowledge(_ ledger: BatchLedger, on consumer: AMQPConnection) throws {
         try statistics.time(.ack) {
-            for tag in ledger.requeueTags { try consumer.reject(tag, requeue: true) }
             if let tag = ledger.ackTag { try consumer.ack(tag, multiple: true) }
         }
         statistics.count(ledger)
@@ -263,10 +281,6 @@ final class WorkerLoop {
                 ]
                 if let field = rejection.field { metadata["field"] = "\(field)" }
                 logger.notice("dead-lettered", metadata: metadata)
-            case .requeue(let reason):
-                logger.error(
-                    "requeued after a Redis error",
-                    metadata: ["batch": batch, "error": "\(reason)", "delivery-tag": "\(entry.deliveryTag)"])
             case .publish(let outputs):
                 logger.trace(
                     "processed",

@@ -8,7 +8,6 @@ struct WorkerStatistics {
     var processed = 0
     var duplicates = 0
     var deadLettered = 0
-    var requeued = 0
     var batches = 0
     /// Time spent per stage, to see where a batch's latency goes.
     var stageTime: [Stage: Duration] = [:]
@@ -43,9 +42,6 @@ struct WorkerStatistics {
             case .deadLetter(let rejection):
                 deadLettered += 1
                 metrics?.deadLettered(rejection.reason)
-            case .requeue:
-                requeued += 1
-                metrics?.requeued.increment()
             }
         }
     }
@@ -53,7 +49,7 @@ struct WorkerStatistics {
     var metadata: Logger.Metadata {
         var metadata: Logger.Metadata = [
             "processed": "\(processed)", "duplicates": "\(duplicates)", "dead-lettered": "\(deadLettered)",
-            "requeued": "\(requeued)", "batches": "\(batches)",
+            "batches": "\(batches)",
         ]
         for stage in Stage.allCases {
             let time = stageTime[stage, default: .zero].components

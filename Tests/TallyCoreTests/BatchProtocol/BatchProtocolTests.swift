@@ -67,16 +67,6 @@ struct BatchProtocolFlowTests {
         #expect(model.applications == ["a": 1])
     }
 
-    @Test func aRedisErrorForOneRecordRequeuesItAloneAndAcksTheRest() {
-        var model = FunctionModel()
-        model.failing = ["b"]
-        var worker = SimulatedWorker(arriving: [[body("a"), body("b"), body("c")]])
-        #expect(worker.run(&model) == .idle)
-        #expect(worker.requeued == [body("b")])
-        #expect(worker.acked == [body("a"), body("c")])
-        #expect(notifications(worker.published).map(\.id) == ["a", "c"])
-    }
-
     @Test func aProducerDuplicateInTheSameBatchIsPublishedOnce() {
         var model = FunctionModel()
         var worker = SimulatedWorker(arriving: [[body("a"), body("a")]])
@@ -217,15 +207,93 @@ struct BatchProtocolCrashTests {
             "the decomposed record's notification is not taken for the composed one's")
         #expect(model.pending.isEmpty)
     }
+}
 
-    /// A nack means the broker took no responsibility: the batch may not be
-    /// acked. It is dropped and comes back, and its stored bytes go out again.
-    @Test func aRefusedPublishMakesTheBatchComeBackWithTheSameBytes() {
+/// A record fails alone: whatever refuses one record after validation — its
+/// apply, the broker's confirm of one of its outputs, the client's encoder —
+/// dead-letters that record with its reason, and every batchmate keeps its
+/// effect, its one notification and its ack.
+@Suite("BatchProtocol: one record fails alone")
+struct BatchProtocolIsolationTests {
+    private func deadLetters(_ messages: [BatchLedger.Message]) -> [(body: [UInt8], reason: Rejection.Reason)] {
+        messages.compactMap { if case .deadLetter(let bytes, let rejection, _) = $0 { (bytes, rejection.reason) } else { nil } }
+    }
+
+    private func isNotification(of id: String) -> (BatchLedger.Message) -> Bool {
+        { if case .notification(let outputs) = $0 { outputs.recordId == id } else { false } }
+    }
+
+    @Test func aRedisErrorForOneRecordDeadLettersItAloneAndAcksTheRest() {
         var model = FunctionModel()
-        var first = SimulatedWorker(arriving: [[body("a")]])
-        first.nacksAtNextConfirm = 1
+        model.failing = ["b"]
+        let batch = [body("a"), body("b"), body("c")]
+        var worker = SimulatedWorker(arriving: [batch])
+        #expect(worker.run(&model) == .idle)
+        #expect(deadLetters(worker.published).map(\.body) == [body("b")])
+        #expect(deadLetters(worker.published).map(\.reason) == [.applyFailed])
+        #expect(worker.acked == batch, "the whole batch is acked: b through its dead letter")
+        #expect(notifications(worker.published).map(\.id) == ["a", "c"])
+        #expect(model.applications == ["a": 1, "c": 1])
+    }
+
+    @Test func aRefusedNotificationDeadLettersItsRecordAloneAndKeepsItsOutcomeForAReplay() {
+        var model = FunctionModel()
+        let batch = (0..<50).map { body("r\($0)") }
+        var worker = SimulatedWorker(arriving: [batch])
+        worker.refuses = isNotification(of: "r17")
+        #expect(worker.run(&model) == .idle)
+        #expect(worker.acked == batch)
+        #expect(worker.refused.count == 1)
+        #expect(deadLetters(worker.published).map(\.body) == [body("r17")])
+        #expect(deadLetters(worker.published).map(\.reason) == [.publishRefused])
+        let delivered = notifications(worker.published).map(\.id)
+        #expect(delivered.count == 50, "49 batchmates once each, plus r17's refused attempt")
+        #expect(Set(delivered.filter { $0 != "r17" }).count == 49)
+        #expect(model.pending == ["r17"], "r17's outcome is kept: a replay publishes the same bytes")
+        #expect(model.applications.values.allSatisfy { $0 == 1 } && model.applications.count == 50)
+
+        // The operator replays r17 once the cause is fixed: the stored bytes go out, nothing is applied again.
+        let refusedBytes = notifications(worker.published).first { $0.id == "r17" }!.bytes
+        var replay = SimulatedWorker(arriving: [[body("r17")]])
+        #expect(replay.run(&model) == .idle)
+        #expect(notifications(replay.published).map(\.bytes) == [refusedBytes])
+        #expect(model.applications["r17"] == 1)
+        #expect(model.pending.isEmpty)
+    }
+
+    @Test func aMessageTheClientCannotEncodeDeadLettersItsRecordAlone() {
+        var model = FunctionModel()
+        let batch = [body("a"), body("b"), body("c")]
+        var worker = SimulatedWorker(arriving: [batch])
+        worker.cannotSend = { message in
+            if case .notification(let outputs) = message, outputs.recordId == "a" { "routing key over 255 bytes" } else { nil }
+        }
+        #expect(worker.run(&model) == .idle)
+        #expect(worker.acked == batch)
+        #expect(notifications(worker.published).map(\.id) == ["b", "c"])
+        #expect(deadLetters(worker.published).map(\.body) == [body("a")])
+        #expect(deadLetters(worker.published).map(\.reason) == [.publishRefused])
+    }
+
+    @Test func producerDuplicatesOfARefusedRecordAreAllDeadLettered() {
+        var model = FunctionModel()
+        var worker = SimulatedWorker(arriving: [[body("a"), body("b"), body("a")]])
+        worker.refuses = isNotification(of: "a")
+        #expect(worker.run(&model) == .idle)
+        #expect(deadLetters(worker.published).map(\.body) == [body("a"), body("a")], "nothing vanishes: each delivery has its letter")
+        #expect(notifications(worker.published).map(\.id) == ["a", "b"])
+        #expect(worker.acked.count == 3)
+    }
+
+    /// A refused dead letter cannot be isolated further: the batch comes
+    /// back, and its stored bytes go out again.
+    @Test func aRefusedDeadLetterMakesTheBatchComeBackWithTheSameBytes() {
+        var model = FunctionModel()
+        let garbage = Array("not json".utf8)
+        var first = SimulatedWorker(arriving: [[body("a"), garbage]])
+        first.refuses = { if case .deadLetter = $0 { true } else { false } }
         guard case .reconnect = first.run(&model) else {
-            Issue.record("a nack must end the session")
+            Issue.record("a refused dead letter must end the session")
             return
         }
         #expect(first.acked.isEmpty)
@@ -233,6 +301,25 @@ struct BatchProtocolCrashTests {
         #expect(second.run(&model) == .idle)
         #expect(notifications(first.published).map(\.bytes) == notifications(second.published).map(\.bytes))
         #expect(model.applications == ["a": 1])
+        #expect(second.acked.count == 2)
+    }
+
+    @Test func aRefusalInTheRefusalRoundMakesTheBatchComeBack() {
+        var model = FunctionModel()
+        var first = SimulatedWorker(arriving: [[body("a"), body("b")]])
+        first.refuses = { message in
+            switch message {
+            case .notification(let outputs): outputs.recordId == "b"
+            case .deadLetter: true
+            case .alert: false
+            }
+        }
+        guard case .reconnect = first.run(&model) else {
+            Issue.record("a refused refusal letter must end the session")
+            return
+        }
+        #expect(first.acked.isEmpty)
+        #expect(Set(model.pending) == ["a", "b"], "nothing was forgotten before the batch was settled")
     }
 }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// Performs ``BatchProtocol``'s actions the way the worker's loop does, but
 /// against a ``FunctionModel`` and a broker that only records: what was
-/// published, acked and requeued. A crash is the simulation stopping before
+/// published, refused and acked. A crash is the simulation stopping before
 /// an action; the process that follows is a new `SimulatedWorker` given the
 /// deliveries the broker never saw acked.
 struct SimulatedWorker {
@@ -17,12 +17,20 @@ struct SimulatedWorker {
     /// Publishes not yet confirmed: a crash loses their confirms.
     private(set) var unconfirmed = 0
     private(set) var acked: [Body] = []
-    private(set) var requeued: [Body] = []
-    /// Delivered and neither acked nor requeued: what the broker redelivers
-    /// when this worker's connection goes.
+    /// Delivered and not acked: what the broker redelivers when this
+    /// worker's connection goes.
     private(set) var unacked: [UInt64: Body] = [:]
-    /// Confirms that come back as nacks at the next wait.
-    var nacksAtNextConfirm = 0
+    /// The broker nacks every message this says yes to (e.g. a queue that
+    /// refuses one routing key).
+    var refuses: (BatchLedger.Message) -> Bool = { _ in false }
+    /// The client cannot send a message this names a reason for (e.g. an
+    /// AMQP short string over 255 bytes); it never reaches the broker.
+    var cannotSend: (BatchLedger.Message) -> String? = { _ in nil }
+    /// Messages the broker refused (nacked), in order.
+    private(set) var refused: [BatchLedger.Message] = []
+    /// The last publish, and the positions in it the broker will nack.
+    private var lastPublish: [BatchLedger.Message] = []
+    private var toNack: [Int] = []
     /// Every action performed, in order.
     private(set) var performed: [BatchProtocol.Action] = []
     private var nextTag: UInt64 = 1
@@ -64,10 +72,11 @@ struct SimulatedWorker {
                 pendingAnswers = model.apply(records)
                 action = machine.applySent()
             case .awaitConfirms:
-                let nacks = nacksAtNextConfirm
-                nacksAtNextConfirm = 0
+                let nacked = toNack
+                toNack = []
                 unconfirmed = 0
-                action = machine.confirmed(nacks: nacks)
+                refused += nacked.map { lastPublish[$0] }
+                action = machine.confirmed(nacked: nacked)
             case .sendForget(let outputs):
                 model.forget(outputs)
                 action = machine.forgetSent()
@@ -80,9 +89,18 @@ struct SimulatedWorker {
                 settle(ledger)
                 action = machine.settled()
             case .publish(let messages):
-                published += messages
-                unconfirmed += messages.count
-                action = machine.published()
+                var unsent: [Int: String] = [:]
+                lastPublish = messages
+                for (position, message) in messages.enumerated() {
+                    if let reason = cannotSend(message) {
+                        unsent[position] = reason
+                        continue
+                    }
+                    published.append(message)
+                    unconfirmed += 1
+                    if refuses(message) { toNack.append(position) }
+                }
+                action = machine.published(unsent: unsent)
             case .turnFinished:
                 action = machine.nextTurn()
             case .reconnect(let delay, _):
@@ -119,11 +137,8 @@ struct SimulatedWorker {
         return BatchProtocol.Delivery(tag: nextTag, body: body)
     }
 
-    /// Rejects the requeued ones, then acks everything up to the ack tag.
+    /// Acks everything up to the ack tag.
     private mutating func settle(_ ledger: BatchLedger) {
-        for tag in ledger.requeueTags {
-            if let body = unacked.removeValue(forKey: tag) { requeued.append(body) }
-        }
         guard let through = ledger.ackTag else { return }
         for tag in unacked.keys.sorted() where tag <= through {
             acked.append(unacked.removeValue(forKey: tag)!)

@@ -48,8 +48,12 @@ struct HostileInputFaultTests {
         #expect(!reasons.contains("unknown"), "every dead letter says why")
         var byReason: [String: Int] = [:]
         for reason in reasons { byReason[reason, default: 0] += 1 }
-        let huge = dead.messages.first { $0.body.count > 10_000_000 }
-        #expect(huge.map { DeadLetterHeaders.describe($0.headers).reason } == "too-large", "the 10 MB body, unread")
+        // The 1 MiB body, unread; its dead letter keeps the headers and the
+        // first 4 KiB, not the megabyte.
+        let huge = dead.messages.first { $0.headers[DeadLetterHeaders.originalBytes]?.integer == Int64(HostileBodies.hugeBodyBytes) }
+        #expect(huge.map { DeadLetterHeaders.describe($0.headers).reason } == "too-large", "the 1 MiB body, unread")
+        #expect(huge?.body.count == DeadLetterHeaders.maxStoredBodyBytes)
+        #expect(dead.messages.allSatisfy { $0.body.count <= 65_536 }, "no dead letter is larger than a valid body")
 
         let outcome = try FaultReport.count(environment, oracle: oracle, notifications: notifications.messages)
         FaultReport.record(

@@ -4,6 +4,9 @@ import TallyCore
 /// the fleet. Each body that still looks like a record carries a unique
 /// recordId, so what the fleet did with it can be checked one by one.
 enum HostileBodies {
+    /// The largest body the broker accepts (scripts/up.sh's max_message_size).
+    static let hugeBodyBytes = 1_048_576
+
     static func make(count: Int, prefix: String, seed: UInt64) -> [[UInt8]] {
         var random = SplitMix64(seed: seed)
         var bodies: [[UInt8]] = []
@@ -67,8 +70,10 @@ enum HostileBodies {
                 bodies.append(valid)
             }
         }
-        // One body of 10 MB: over the size limit, rejected unread.
-        bodies.append(Array(("{\"recordId\":\"\(prefix)-huge\",\"pad\":\"" + String(repeating: "x", count: 10 * 1024 * 1024) + "\"}").utf8))
+        // One body of 1 MiB, the most the broker takes (max_message_size):
+        // over the worker's size limit, rejected unread.
+        let head = "{\"recordId\":\"\(prefix)-huge\",\"pad\":\""
+        bodies.append(Array((head + String(repeating: "x", count: hugeBodyBytes - head.utf8.count - 2) + "\"}").utf8))
         return bodies
     }
 }

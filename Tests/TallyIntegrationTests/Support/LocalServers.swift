@@ -32,6 +32,18 @@ struct LocalServers {
         try run(control, ["close_all_connections", "tally fault test"])
     }
 
+    /// A RabbitMQ policy on the queues matching `pattern`, e.g. a delivery
+    /// limit as RabbitMQ 4 sets by default on quorum queues.
+    func setQueuePolicy(_ name: String, pattern: String, definition: String) throws {
+        let control = environment.repository.appendingPathComponent("scripts/rabbitmqctl.sh").path
+        try run(control, ["set_policy", "--apply-to", "queues", name, pattern, definition])
+    }
+
+    func clearPolicy(_ name: String) throws {
+        let control = environment.repository.appendingPathComponent("scripts/rabbitmqctl.sh").path
+        try run(control, ["clear_policy", name])
+    }
+
     /// posix_spawn + waitpid rather than Foundation's `Process`, whose
     /// `waitUntilExit` never returns when the script leaves a daemon (Redis)
     /// holding a descriptor Foundation watches for the child's exit.

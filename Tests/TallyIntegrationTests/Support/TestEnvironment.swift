@@ -15,6 +15,9 @@ struct TestEnvironment {
     let stateDirectory: URL
     private(set) var configuration: WorkerConfiguration
     let runId: String
+    /// The bearer token of the aggregators this test starts, sent by its CLI
+    /// and load-test processes (`TALLY_API_TOKEN`).
+    let apiToken: String
 
     init(_ name: String, batchSize: Int = 100) {
         let environment = ProcessInfo.processInfo.environment
@@ -23,6 +26,7 @@ struct TestEnvironment {
         binaries = URL(fileURLWithPath: environment["TALLY_BIN"] ?? repository.appendingPathComponent(".build/debug").path)
         stateDirectory = URL(fileURLWithPath: environment["TALLY_STATE_DIR"] ?? repository.appendingPathComponent(".state").path)
         runId = "\(name)-\(String(UInt32.random(in: 0..<UInt32.max), radix: 36))"
+        apiToken = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
 
         var settings = WorkerConfiguration()
         settings.broker.port = Int(environment["TALLY_AMQP_PORT"] ?? "") ?? 5672
@@ -40,6 +44,10 @@ struct TestEnvironment {
         settings.keyPrefix = "test:\(runId)"
         settings.batch.maxSize = batchSize
         settings.backoff = BackoffPolicy(initialMilliseconds: 50, maximumMilliseconds: 500)
+        // The fixtures carry fixed 2026 dates: a 30-year dedup window (4
+        // buckets of 10 years) keeps them inside it whatever today is.
+        settings.dedup.bucketSeconds = 315_360_000
+        settings.dedup.buckets = 4
         configuration = settings
     }
 
@@ -68,6 +76,10 @@ struct TestEnvironment {
         environment["TALLY_BATCH_MAX_SIZE"] = "\(settings.batch.maxSize)"
         environment["TALLY_BACKOFF_INITIAL_MS"] = "\(settings.backoff.initialMilliseconds)"
         environment["TALLY_BACKOFF_MAX_MS"] = "\(settings.backoff.maximumMilliseconds)"
+        environment["TALLY_API_TOKEN"] = apiToken
+        environment["TALLY_DEDUP_BUCKET_SECONDS"] = "\(settings.dedup.bucketSeconds)"
+        environment["TALLY_DEDUP_BUCKETS"] = "\(settings.dedup.buckets)"
+        environment["TALLY_DEDUP_AHEAD_SECONDS"] = "\(settings.dedup.aheadSeconds)"
         if !settings.alerts.perUnit.isEmpty {
             environment["TALLY_ALERTS_UNIT_THRESHOLDS"] = settings.alerts.perUnit.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         }

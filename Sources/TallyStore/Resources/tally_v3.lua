@@ -1,11 +1,11 @@
-#!lua name=tally_v2
+#!lua name=tally_v3
 
--- tally's Redis Function library, version 2 (loaded by every worker with
+-- tally's Redis Function library, version 3 (loaded by every worker with
 -- FUNCTION LOAD REPLACE at start, and again whenever Redis answers that the
 -- function is missing). This file is the source of truth; the worker
 -- bundles it as a resource (TallyStore, TallyFunctionLibrary.swift).
 --
--- tally_apply_v2 applies one record atomically: the claim, both summaries,
+-- tally_apply_v3 applies one record atomically: the claim, both summaries,
 -- the log append and the stored outcome in one Function call, so that no
 -- state exists where the claim is there and the effect is not.
 --
@@ -15,9 +15,18 @@
 -- 4 value (plain non-negative decimal), 5 unit, 6 reference, 7 the
 -- notification after the record up to "previous": (OutputComposer's
 -- notification tail), 8 the alert threshold crossed or "" for no alert,
--- 9 canonical record JSON, 10 dedup bucket seconds, 11 dedup buckets kept.
+-- 9 canonical record JSON, 10 dedup bucket seconds, 11 dedup buckets (the
+-- window is bucket seconds x (buckets - 1)), 12 the record's time in whole
+-- seconds since the epoch, 13 how far ahead of now a record's time may be.
 -- Returns {'applied', outcome}, {'pending', outcome} (applied before, not
--- yet confirmed), {'duplicate'} or {'conflict'}.
+-- yet confirmed), {'duplicate'}, {'conflict'} or {'outside-window',
+-- 'old'|'future'} (not applied).
+--
+-- Exactly once with no window (docs/architecture.md, "Claims"): a claim is
+-- kept until max(record time, now) + window, and a record whose time is
+-- older than now - window is refused, so every duplicate that is accepted
+-- finds its original's claim. Records dated more than ARGV 13 ahead are
+-- refused too, which bounds how long a claim lives.
 --
 -- Lua numbers are doubles, so totals are kept as decimal strings and added
 -- digit-wise (7 digits at a time, exact in a double); HINCRBYFLOAT would
@@ -166,7 +175,9 @@ local function apply(keys, args)
   local base, ref_key, log_key, claims = keys[1], keys[2], keys[3], keys[4]
   local record_id, fingerprint = args[1], args[2]
   local bucket_seconds, buckets = tonumber(args[10]), tonumber(args[11])
-  local bucket = math.floor(tonumber(redis.call('TIME')[1]) / bucket_seconds)
+  local record_time, ahead = tonumber(args[12]), tonumber(args[13])
+  local now = tonumber(redis.call('TIME')[1])
+  local window = bucket_seconds * (buckets - 1)
   local pending_key = base .. ':pending'
 
   -- A pending outcome (applied, never confirmed) does not expire, unlike
@@ -180,8 +191,12 @@ local function apply(keys, args)
     end
     return {'pending', string.sub(pending, 17)}
   end
-  for age = 0, buckets - 1 do
-    local seen = redis.call('HGET', claims .. ':' .. (bucket - age), record_id)
+  -- A claim lives in the bucket of max(its record's time, when it was
+  -- applied): for any record still inside the window that is one of these.
+  local newest = math.floor((now + ahead) / bucket_seconds)
+  local oldest = math.floor((now - window) / bucket_seconds)
+  for bucket = newest, oldest, -1 do
+    local seen = redis.call('HGET', claims .. ':' .. bucket, record_id)
     if seen then
       if seen ~= fingerprint then
         redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
@@ -190,6 +205,8 @@ local function apply(keys, args)
       return {'duplicate'}
     end
   end
+  if record_time < now - window then return {'outside-window', 'old'} end
+  if record_time > now + ahead then return {'outside-window', 'future'} end
 
   -- Reads and computations (each fails before any write).
   local rtype, value, unit, reference = args[3], args[4], args[5], args[6]
@@ -221,9 +238,10 @@ local function apply(keys, args)
   redis.call('HSET', ref_key, 'count', ref_count + 1, field, ref_new)
   if ref_count == 0 then redis.call('SADD', refs_key, reference) end
   redis.call('HSET', sum_key, 'count', sum_count + 1, field, sum_new)
-  local ids_key = claims .. ':' .. bucket
+  local claim_bucket = math.floor(math.max(record_time, now) / bucket_seconds)
+  local ids_key = claims .. ':' .. claim_bucket
   redis.call('HSET', ids_key, record_id, fingerprint)
-  redis.call('EXPIRE', ids_key, bucket_seconds * (buckets + 1))
+  redis.call('EXPIREAT', ids_key, (claim_bucket + 1) * bucket_seconds + window + 1)
   redis.call('HSET', pending_key, record_id, fingerprint .. outcome)
   return {'applied', outcome}
 end
@@ -234,5 +252,5 @@ local function decimal(keys, args)
   return sub(args[2], args[3])
 end
 
-redis.register_function('tally_apply_v2', apply)
-redis.register_function{function_name = 'tally_decimal_v2', callback = decimal, flags = {'no-writes'}}
+redis.register_function('tally_apply_v3', apply)
+redis.register_function{function_name = 'tally_decimal_v3', callback = decimal, flags = {'no-writes'}}
