@@ -381,3 +381,26 @@ struct ExactDecimalTests {
         #expect(ExactDecimalError.Reason.outOfRange.rawValue == "outOfRange")
     }
 }
+
+/// Stored totals are sums: more integer digits than one value may have.
+@Suite("ExactDecimal: stored totals")
+struct ExactDecimalTotalTests {
+    @Test func aTotalPastTheValueLimitParsesAsATotalOnly() throws {
+        let largest = String(repeating: "9", count: ExactDecimal.maxIntegerDigits) + "." + String(repeating: "9", count: 32)
+        let value = try ExactDecimal.parse(largest)
+        let total = value + value + value
+        let text = total.description
+        #expect(text.split(separator: ".")[0].count == ExactDecimal.maxIntegerDigits + 1)
+        #expect(throws: ExactDecimalError.self) { try ExactDecimal.parse(text) }
+        #expect(try ExactDecimal.parseTotal(text) == total)
+    }
+
+    @Test func totalsKeepTheGrammarAndTheFractionLimit() {
+        #expect(throws: ExactDecimalError.self) { try ExactDecimal.parseTotal("1." + String(repeating: "1", count: 33)) }
+        #expect(throws: ExactDecimalError.self) { try ExactDecimal.parseTotal("+5") }
+        #expect(throws: ExactDecimalError.self) {
+            try ExactDecimal.parseTotal(String(repeating: "1", count: ExactDecimal.maxTotalIntegerDigits + 1))
+        }
+    }
+}
+

@@ -65,7 +65,7 @@ struct AccountReportTests {
 
         for account in ledger.accounts {
             let dom = try HeadlessBrowser.renderedDOM(
-                of: "http://127.0.0.1:\(aggregator.port)/v1/accounts/\(Self.encoded(account))/report.html")
+                ofHTML: try aggregator.get("/v1/accounts/\(Self.encoded(account))/report.html").text)
             let page = RenderedReport(dom: dom)
             // The name is text in the browser's DOM (serialized escaped),
             // never markup: no <b> element was created from it.
@@ -99,7 +99,7 @@ struct AccountReportTests {
         }
 
         // The transactions sample's own numbers, literally (the other source's 1000 USD left out).
-        let seed = RenderedReport(dom: try HeadlessBrowser.renderedDOM(of: "http://127.0.0.1:\(aggregator.port)/v1/accounts/42/report.html"))
+        let seed = RenderedReport(dom: try HeadlessBrowser.renderedDOM(ofHTML: try aggregator.get("/v1/accounts/42/report.html").text))
         let usd = try #require(seed.section(currency: "USD"))
         #expect(RenderedReport.field("balance", in: usd) == "39.74")
         #expect(RenderedReport.field("credits-average", in: usd) == "35.25")

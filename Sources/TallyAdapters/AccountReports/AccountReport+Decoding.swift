@@ -82,7 +82,7 @@ private struct FieldReader {
     }
 
     func decimal(_ key: String) throws(AccountReportFormatError) -> ExactDecimal {
-        guard case .string(let text) = try member(key), let amount = try? ExactDecimal.parse(text) else {
+        guard case .string(let text) = try member(key), let amount = try? ExactDecimal.parseTotal(text) else {
             throw mistyped(key, "a decimal string")
         }
         return amount

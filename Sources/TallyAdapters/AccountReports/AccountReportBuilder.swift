@@ -21,7 +21,9 @@ public struct AccountReportBuilder: Sendable {
         var months: [String: Int] = [:]
     }
 
-    private var currencies: [String: CurrencySums] = [:]
+    /// By bytes: currencies that differ only by Unicode normalisation are
+    /// two currencies, as in the index (never added together).
+    private var currencies: [ExactText: CurrencySums] = [:]
 
     public init() {}
 
@@ -33,7 +35,7 @@ public struct AccountReportBuilder: Sendable {
     /// currency's display scale when above ``AccountReport/minimumScale``.
     public mutating func add(count: Int, total: ExactDecimal, type: RecordType, currency: String, month: String) {
         guard count > 0 else { return }
-        var sums = currencies[currency] ?? CurrencySums()
+        var sums = currencies[ExactText(currency)] ?? CurrencySums()
         switch type {
         case .positive:
             sums.credits.count += count
@@ -44,7 +46,7 @@ public struct AccountReportBuilder: Sendable {
         }
         sums.amountScale = max(sums.amountScale, total.scale)
         sums.months[month, default: 0] += count
-        currencies[currency] = sums
+        currencies[ExactText(currency)] = sums
     }
 
     /// Adds one transaction.
@@ -57,8 +59,9 @@ public struct AccountReportBuilder: Sendable {
         guard !currencies.isEmpty else { return nil }
         var allMonths: [String: Int] = [:]
         var total = 0
-        let sections = currencies.keys.sorted(by: Self.byteOrder).map { currency -> AccountReport.Currency in
-            let sums = currencies[currency]!
+        let sections = currencies.keys.sorted().map { key -> AccountReport.Currency in
+            let currency = key.string
+            let sums = currencies[key]!
             for (month, count) in sums.months { allMonths[month, default: 0] += count }
             let count = sums.credits.count + sums.debits.count
             total += count

@@ -31,20 +31,23 @@ public struct AggregationEngine: Sendable {
         }
         let page = try records(query, db)
         guard !page.rows.isEmpty else { return AggregationResult(groups: [], nextCursor: nil) }
+        // Grouped by bytes, as the index stores destinationIds: NFC and NFD
+        // spellings are two destinations (ExactText), as in `totalsOnly`.
         var order: [String] = []
-        var byDestination: [String: [String]] = [:]
+        var byDestination: [ExactText: [String]] = [:]
         for row in page.rows {
-            if byDestination[row.destination] == nil { order.append(row.destination) }
-            byDestination[row.destination, default: []].append(row.json)
+            let key = ExactText(row.destination)
+            if byDestination[key] == nil { order.append(row.destination) }
+            byDestination[key, default: []].append(row.json)
         }
         let totalsByDestination = Dictionary(
-            try totals(query.filters, destinations: order, db).map { ($0.destinationId, $0) },
+            try totals(query.filters, destinations: order, db).map { (ExactText($0.destinationId), $0) },
             uniquingKeysWith: { first, _ in first })
         let groups = order.map { destination in
-            let summary = totalsByDestination[destination]
+            let summary = totalsByDestination[ExactText(destination)]
             return AggregationGroup(
                 destinationId: destination, count: summary?.count ?? 0, totals: summary?.totals ?? [],
-                records: byDestination[destination])
+                records: byDestination[ExactText(destination)])
         }
         let next = page.next.map { PageCursor.encode($0, filters: query.filters) }
         return AggregationResult(groups: groups, nextCursor: next)

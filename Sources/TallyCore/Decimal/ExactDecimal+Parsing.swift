@@ -9,11 +9,23 @@ extension ExactDecimal {
     /// beyond them is rejected as `.outOfRange`, never rounded. The exponent is read
     /// saturating, so "1e99999999999999999999" fails fast without allocating.
     public static func parse(_ text: some StringProtocol) throws(ExactDecimalError) -> ExactDecimal {
+        try parse(text, maxIntegerDigits: maxIntegerDigits)
+    }
+
+    /// Parses a stored total — a sum of values, not one input value — with
+    /// the same grammar but up to ``maxTotalIntegerDigits`` integer digits:
+    /// three valid values of 48 integer digits sum to 49, and a reader of
+    /// totals must never refuse what the Function legitimately wrote.
+    public static func parseTotal(_ text: some StringProtocol) throws(ExactDecimalError) -> ExactDecimal {
+        try parse(text, maxIntegerDigits: maxTotalIntegerDigits)
+    }
+
+    private static func parse(_ text: some StringProtocol, maxIntegerDigits: Int) throws(ExactDecimalError) -> ExactDecimal {
         let contiguous = text.utf8.withContiguousStorageIfAvailable { utf8 in
-            Result { () throws(ExactDecimalError) -> ExactDecimal in try parse(utf8: utf8) }
+            Result { () throws(ExactDecimalError) -> ExactDecimal in try parse(utf8: utf8, maxIntegerDigits: maxIntegerDigits) }
         }
         let result = contiguous ?? Array(text.utf8).withUnsafeBufferPointer { utf8 in
-            Result { () throws(ExactDecimalError) -> ExactDecimal in try parse(utf8: utf8) }
+            Result { () throws(ExactDecimalError) -> ExactDecimal in try parse(utf8: utf8, maxIntegerDigits: maxIntegerDigits) }
         }
         return try result.get()
     }
@@ -22,7 +34,9 @@ extension ExactDecimal {
     /// every limit, and the clamp keeps all later arithmetic clear of overflow.
     private static let exponentSaturation = 1_000_000_000_000_000
 
-    static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) throws(ExactDecimalError) -> ExactDecimal {
+    static func parse(
+        utf8 bytes: UnsafeBufferPointer<UInt8>, maxIntegerDigits: Int = ExactDecimal.maxIntegerDigits
+    ) throws(ExactDecimalError) -> ExactDecimal {
         let count = bytes.count
         guard count > 0 else { throw .malformed("empty number") }
         var i = 0
@@ -101,7 +115,7 @@ extension ExactDecimal {
             throw .outOfRange("more than \(maxIntegerDigits) integer digits")
         }
 
-        // At most 80 digits here, so at most 9 limbs, built in one allocation.
+        // At most 80 digits here for a value (more for a total), built in one allocation.
         let totalCount = significantCount + appendedZeros
         let limbCount = (totalCount + DecimalLimbs.digitsPerLimb - 1) / DecimalLimbs.digitsPerLimb
         let magnitude = [UInt32](unsafeUninitializedCapacity: limbCount) { buffer, initialized in

@@ -21,6 +21,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// counting trailing zeros as written: `1.5e-31` (32 digits) is accepted, while
     /// `1.5e-32` and `0.000…0` with 33 fraction digits are `.outOfRange`.
     public static let maxFractionDigits = 32
+    /// Integer digits a stored total may have (``parseTotal(_:)``): far
+    /// beyond any sum of valid values (10^952 records of the largest value).
+    public static let maxTotalIntegerDigits = 1_000
 
     public static let zero = ExactDecimal(magnitude: [], scale: 0, isNegative: false)
 

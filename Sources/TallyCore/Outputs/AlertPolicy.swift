@@ -10,8 +10,13 @@ public struct AlertPolicy: Sendable, Equatable {
         self.perUnit = perUnit
     }
 
+    /// The override whose unit has the same bytes as `unit` (a `String`
+    /// subscript would also find a canonically equivalent spelling, which
+    /// is another unit everywhere else in tally).
     public func threshold(for unit: String) -> ExactDecimal {
-        perUnit[unit] ?? defaultThreshold
+        guard !perUnit.isEmpty else { return defaultThreshold }
+        for (key, threshold) in perUnit where key.hasSameBytes(as: unit) { return threshold }
+        return defaultThreshold
     }
 
     /// The threshold crossed, or nil when the record is at or below it.

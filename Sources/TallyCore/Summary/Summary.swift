@@ -63,8 +63,8 @@ extension Summary {
             guard case .string(let unit)? = entry["unit"],
                 case .string(let positive)? = entry["positive"],
                 case .string(let negative)? = entry["negative"],
-                let p = try? ExactDecimal.parse(positive),
-                let n = try? ExactDecimal.parse(negative)
+                let p = try? ExactDecimal.parseTotal(positive),
+                let n = try? ExactDecimal.parseTotal(negative)
             else {
                 throw Rejection(.invalidShape, detail: "not a unit total")
             }

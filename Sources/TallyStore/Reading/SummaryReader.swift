@@ -8,10 +8,12 @@ public struct SummaryReader {
         public let destinationId: String
         public let overall: Summary
         public let byReference: [(reference: String, summary: Summary)]
+        /// The last reference of this page when more follow (``destination(_:referencesAfter:limit:)``).
+        public var lastReferenceIfMore: String?
 
         public static func == (a: Self, b: Self) -> Bool {
-            a.destinationId == b.destinationId && a.overall == b.overall
-                && a.byReference.map(\.reference) == b.byReference.map(\.reference)
+            a.destinationId.hasSameBytes(as: b.destinationId) && a.overall == b.overall
+                && a.byReference.map { ExactText($0.reference) } == b.byReference.map { ExactText($0.reference) }
                 && a.byReference.map(\.summary) == b.byReference.map(\.summary)
         }
     }
@@ -24,37 +26,58 @@ public struct SummaryReader {
         self.layout = layout
     }
 
-    public func destination(_ destinationId: String) throws -> DestinationSummary {
+    /// The overall summary and the references' summaries, in byte order of
+    /// the references: all of them, or a page of at most `limit` after the
+    /// reference `after` (a destination may have thousands).
+    public func destination(_ destinationId: String, referencesAfter after: String? = nil, limit: Int? = nil) throws -> DestinationSummary {
         let overall = try summary(at: layout.destinationSummary(destinationId))
-        let references = try connection.command(RedisCommand("SMEMBERS", layout.references(destinationId)))
-            .elements?.compactMap(\.text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } ?? []
+        var references = try connection.command(RedisCommand("SMEMBERS", layout.references(destinationId)))
+            .elements?.compactMap(\.text).map(ExactText.init).sorted() ?? []
+        if let after {
+            let bound = ExactText(after)
+            references.removeAll { $0 <= bound }
+        }
+        var lastIfMore: String?
+        if let limit, references.count > limit {
+            references.removeLast(references.count - limit)
+            lastIfMore = references.last?.string
+        }
         var byReference: [(String, Summary)] = []
         for reference in references {
-            byReference.append((reference, try summary(at: layout.referenceSummary(destinationId, reference: reference))))
+            byReference.append((reference.string, try summary(at: layout.referenceSummary(destinationId, reference: reference.string))))
         }
-        return DestinationSummary(destinationId: destinationId, overall: overall, byReference: byReference)
+        return DestinationSummary(
+            destinationId: destinationId, overall: overall, byReference: byReference, lastReferenceIfMore: lastIfMore)
     }
 
     /// Parses a summary hash: `count`, `p:<unit>`, `n:<unit>`.
+    ///
+    /// Fields are read as bytes: a unit may begin with a combining mark
+    /// (`"p:\u{301}kWh"`), which `String` would fuse with the `:` into one
+    /// character. Totals are sums, read with ``ExactDecimal/parseTotal(_:)``.
     func summary(at key: String) throws -> Summary {
         let reply = try connection.command(RedisCommand("HGETALL", key))
         guard let flat = reply.elements else { throw RedisError(.unexpectedReply, "HGETALL \(key): \(reply)") }
         var count = 0
-        var totals: [[UInt8]: UnitTotals] = [:]  // by bytes, as Redis keys units
+        var totals: [ExactText: UnitTotals] = [:]  // by bytes, as Redis keys units
         var index = 0
         while index + 1 < flat.count {
             let field = flat[index].text ?? ""
             let value = flat[index + 1].text ?? ""
             index += 2
-            if field == "count" {
+            if field.hasSameBytes(as: "count") {
                 count = Int(value) ?? 0
                 continue
             }
-            let unit = String(field.dropFirst(2))
-            let amount = try ExactDecimal.parse(value)
-            var entry = totals[Array(unit.utf8)] ?? UnitTotals(unit: unit)
-            if field.hasPrefix("p:") { entry.positive = amount } else { entry.negative = amount }
-            totals[Array(unit.utf8)] = entry
+            let positive = field.hasBytePrefix("p:")
+            guard positive || field.hasBytePrefix("n:") else {
+                throw RedisError(.unexpectedReply, "HGETALL \(key): unknown field \(field)")
+            }
+            let unit = field.droppingFirstBytes(2)
+            let amount = try ExactDecimal.parseTotal(value)
+            var entry = totals[ExactText(unit)] ?? UnitTotals(unit: unit)
+            if positive { entry.positive = amount } else { entry.negative = amount }
+            totals[ExactText(unit)] = entry
         }
         return Summary(count: count, totals: Array(totals.values))
     }

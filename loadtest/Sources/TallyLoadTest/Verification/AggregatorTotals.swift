@@ -17,7 +17,7 @@ public enum AggregatorTotals {
             for total in totals {
                 guard case .string(let unit)? = total["unit"], case .string(let positive)? = total["positive"],
                     case .string(let negative)? = total["negative"],
-                    let p = try? ExactDecimal.parse(positive), let n = try? ExactDecimal.parse(negative)
+                    let p = try? ExactDecimal.parseTotal(positive), let n = try? ExactDecimal.parseTotal(negative)
                 else { throw LoadTestError("aggregator unit total of \(destination) is not {unit, positive, negative} with decimal strings") }
                 amounts[unit] = ExactOracle.UnitAmounts(positive: p, negative: n)
             }
