@@ -13,7 +13,7 @@ import PackageDescription
 ///   provenance, logging, lifecycle (one blocking-loop service, one stop
 ///   signal), the observability routes, a blocking HTTP client.
 /// - `TallyStore`: the whole Redis contract — key layout, the Function
-///   (`Resources/tally_v2.lua`), and the decoders of what it writes.
+///   (`Resources/tally_v3.lua`), and the decoders of what it writes.
 /// - `TallyBroker`: the broker side — topology, confirmed publishing,
 ///   dead letters.
 /// - `TallyWorker`: the batch pipeline (performs `BatchProtocol`'s actions).
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "TallyStore",
             dependencies: ["TallyCore", "TallyRedisClient", "TallyRuntime", .product(name: "Configuration", package: "swift-configuration")],
-            resources: [.copy("Resources/tally_v2.lua")]
+            resources: [.copy("Resources/tally_v3.lua")]
         ),
         .target(
             name: "TallyBroker",
@@ -147,7 +147,7 @@ let package = Package(
             dependencies: [
                 "TallyAggregator", "TallyRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -21,6 +21,7 @@ source "$here/lib.sh"
 records="${RECORDS:-1000000}"
 runs="${RUNS:-7}"
 port="${TALLY_BENCH_HTTP_PORT:-18484}"
+export TALLY_HTTP_PORT="$port" TALLY_ADMIN_PORT="${TALLY_BENCH_ADMIN_PORT:-18494}"
 prefix="bench"
 work="$TALLY_STATE_DIR/aggregator"
 
@@ -44,12 +45,13 @@ t0=$(now_ns)
 python3 "$here/bench-aggregator-load.py" "$prefix" "$records" | redis --pipe >&2
 log "loaded in $(elapsed "$t0") s; XLEN $(redis XLEN "$prefix:log")"
 
-metric() { curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { printf "%d\n", $2 }'; }
+metric() { admin_curl /metrics | awk -v m="$1" '$1 == m { printf "%d\n", $2 }'; }
 rss_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$agg_pid/status"; }
 
 log "indexing with a fresh aggregator"
 t0=$(now_ns)
-TALLY_HTTP_PORT="$port" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
+api_token_ensure
+TALLY_HTTP_TOKEN_FILE="$TALLY_API_TOKEN_FILE" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
     TALLY_STREAM_TRIM_INTERVAL_SECONDS=0 "$TALLY_BIN/tally-aggregator" >"$work/aggregator.log" 2>&1 &
 agg_pid=$!
 indexed() { [[ "$(metric tally_aggregator_ingested_records_total 2>/dev/null || echo 0)" -ge "$records" ]]; }
@@ -62,9 +64,9 @@ log "indexed in $ingest_s s ($ingest_rate records/s), peak RSS $((ingest_hwm / 1
 # time_query NAME URL: RUNS timings (ms), prints "NAME median worst"
 time_query() {
     local name=$1 url=$2 times=()
-    curl -fsS -o /dev/null "http://127.0.0.1:$port$url"  # warm
+    api_curl "$url" -o /dev/null  # warm
     for ((i = 0; i < runs; i++)); do
-        times+=("$(curl -fsS -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$url")")
+        times+=("$(api_curl "$url" -o /dev/null -w '%{time_total}')")
     done
     printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '
         { t[NR] = $1 * 1000 } END { printf "%-44s median %7.1f ms   worst %7.1f ms\n", name, t[int((NR + 1) / 2)], t[NR] }'
@@ -72,13 +74,13 @@ time_query() {
 
 day_start="2026-02-10T00:00:00Z"
 day_end="2026-02-11T00:00:00Z"
-day_count=$(curl -fsS "http://127.0.0.1:$port/v1/aggregations?totalsOnly=true&start=$day_start&end=$day_end" |
+day_count=$(api_curl "/v1/aggregations?totalsOnly=true&start=$day_start&end=$day_end" |
     python3 -c 'import json,sys; print(sum(g["count"] for g in json.load(sys.stdin)["groups"]))')
-all_count=$(curl -fsS "http://127.0.0.1:$port/v1/aggregations?totalsOnly=true" |
+all_count=$(api_curl "/v1/aggregations?totalsOnly=true" |
     python3 -c 'import json,sys; print(sum(g["count"] for g in json.load(sys.stdin)["groups"]))')
-cursor=$(curl -fsS "http://127.0.0.1:$port/v1/aggregations?limit=1000" | python3 -c 'import json,sys; print(json.load(sys.stdin)["nextCursor"])')
+cursor=$(api_curl "/v1/aggregations?limit=1000" | python3 -c 'import json,sys; print(json.load(sys.stdin)["nextCursor"])')
 for ((i = 0; i < 200; i++)); do  # 200 pages in: a page in the middle of the data
-    cursor=$(curl -fsS "http://127.0.0.1:$port/v1/aggregations?limit=1000&cursor=$cursor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["nextCursor"])')
+    cursor=$(api_curl "/v1/aggregations?limit=1000&cursor=$cursor" | python3 -c 'import json,sys; print(json.load(sys.stdin)["nextCursor"])')
 done
 
 {

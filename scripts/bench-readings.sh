@@ -32,7 +32,7 @@ readings="${READINGS:-10000000}"
 workers="${WORKERS:-2}"
 runs="${RUNS:-7}"
 port="${TALLY_BENCH_HTTP_PORT:-18485}"
-export TALLY_HTTP_PORT="$port"
+export TALLY_HTTP_PORT="$port" TALLY_ADMIN_PORT="${TALLY_BENCH_ADMIN_PORT:-18495}"
 data="$TALLY_STATE_DIR/data"
 
 if [[ "${TALLY_SKIP_BUILD:-0}" != 1 ]]; then  # TALLY_SKIP_BUILD=1: use the release binaries as they are
@@ -79,28 +79,28 @@ drain_s=$(elapsed "$t0")
 WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" workers >/dev/null 2>&1 || true
 
 log "aggregator ingest: a fresh aggregator indexes $total log entries"
-metric() { curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { printf "%d\n", $2 }'; }
+metric() { admin_curl /metrics | awk -v m="$1" '$1 == m { printf "%d\n", $2 }'; }
 t0=$(now_ns)
 TALLY_INDEX_PATH="$TALLY_STATE_DIR/aggregator/index.sqlite" TALLY_STREAM_TRIM_INTERVAL_SECONDS=0 \
     TALLY_AGGREGATOR=1 WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" workers >&2
 indexed() { [[ "$(metric tally_aggregator_ingested_records_total 2>/dev/null || echo 0)" -ge "$total" ]]; }
 wait_for 14400 "$total records indexed" "" indexed || die_with_log "indexing failed" "$AGG_LOG"
 ingest_s=$(elapsed "$t0")
-ready() { curl -fsS "http://127.0.0.1:$port/ready"; }
+ready() { admin_curl /ready; }
 wait_for 600 "the aggregator to be ready" "" ready || die_with_log "the aggregator did not become ready" "$AGG_LOG"
 
 # time_query NAME URL: RUNS timings (ms), prints "NAME median worst"
 time_query() {
     local name=$1 url=$2 times=()
-    curl -fsS -o /dev/null "http://127.0.0.1:$port$url"  # warm
+    api_curl "$url" -o /dev/null  # warm
     for ((i = 0; i < runs; i++)); do
-        times+=("$(curl -fsS -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port$url")")
+        times+=("$(api_curl "$url" -o /dev/null -w '%{time_total}')")
     done
     printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '
         { t[NR] = $1 * 1000 } END { printf "%-58s median %8.1f ms   worst %8.1f ms\n", name, t[int((NR + 1) / 2)], t[NR] }'
 }
 icp=$((1000000 + icps / 2))
-check=$(curl -fsS "http://127.0.0.1:$port/v1/readings/$icp?from=2018-06-01&to=2018-06-14" |
+check=$(api_curl "/v1/readings/$icp?from=2018-06-01&to=2018-06-14" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
 [[ "$check" == 672 ]] || die "the readings view returned $check readings for ICP $icp, expected 672"
 

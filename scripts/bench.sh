@@ -24,6 +24,7 @@ source "$here/private-servers.sh"
 private_servers bench 16380 15674 25674
 export TALLY_BIN="$repo/.build/release"
 export TALLY_HTTP_PORT="${TALLY_BENCH_HTTP_PORT:-$((TALLY_REDIS_PORT + 2000))}"
+export TALLY_ADMIN_PORT="${TALLY_BENCH_ADMIN_PORT:-$((TALLY_REDIS_PORT + 2001))}"
 export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_PORT + 1000))}"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"  # wait_for, die_with_log

@@ -16,6 +16,9 @@
 #   TALLY_START_TIMEOUT      seconds to wait for a server     default: 120
 #   WORKERS                  number of tally-worker processes default: 2 (used by up.sh)
 #   TALLY_AGGREGATOR         0: up.sh starts no aggregator    default: 1
+#   TALLY_HTTP_PORT          the aggregator's API             default: 8080
+#   TALLY_ADMIN_PORT         its /health /ready /metrics      default: 8081
+#   TALLY_API_TOKEN_FILE     the API token (made if missing)  default: $TALLY_STATE_DIR/api-token
 
 if [[ -n "${_TALLY_LIB_LOADED:-}" ]]; then
     return 0
@@ -33,6 +36,8 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 : "${TALLY_RABBITMQ_DIST_PORT:=25672}"
 : "${TALLY_START_TIMEOUT:=120}"
 : "${TALLY_AMQP_TLS_PORT:=}"
+: "${TALLY_HTTP_PORT:=8080}"
+: "${TALLY_ADMIN_PORT:=8081}"
 
 # Relative paths are taken relative to the caller's working directory.
 [[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
@@ -40,7 +45,31 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 
 # Exported so that workers / tests started from these scripts see them.
 export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
-    TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT
+    TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT \
+    TALLY_HTTP_PORT TALLY_ADMIN_PORT
+: "${TALLY_API_TOKEN_FILE:=$TALLY_STATE_DIR/api-token}"
+export TALLY_API_TOKEN_FILE
+
+# api_token_ensure: the aggregator's API token, made once (32 random bytes
+# as hex) into $TALLY_API_TOKEN_FILE, readable by its owner only. The CLI
+# and these scripts read it from there (or from TALLY_API_TOKEN).
+api_token_ensure() {
+    [[ -s "$TALLY_API_TOKEN_FILE" ]] && return 0
+    mkdir -p "$(dirname "$TALLY_API_TOKEN_FILE")"
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$TALLY_API_TOKEN_FILE" && echo >>"$TALLY_API_TOKEN_FILE")
+}
+
+# api_curl PATH_AND_QUERY [curl options…]: GET from the aggregator's API
+# with the token.
+api_curl() {
+    local path=$1
+    shift
+    curl -fsS -H "Authorization: Bearer ${TALLY_API_TOKEN:-$(head -n1 "$TALLY_API_TOKEN_FILE")}" "$@" \
+        "http://127.0.0.1:$TALLY_HTTP_PORT$path"
+}
+
+# admin_curl PATH: GET /health, /ready or /metrics from the aggregator's admin listener.
+admin_curl() { curl -fsS "http://127.0.0.1:$TALLY_ADMIN_PORT$1"; }
 
 STATE="$TALLY_STATE_DIR"
 LOG_DIR="$STATE/logs"

@@ -22,6 +22,7 @@ if [[ ! -x "$venv/bin/schemathesis" ]]; then
 fi
 
 port="${TALLY_SCHEMATHESIS_PORT:-18181}"
+export TALLY_HTTP_PORT="$port" TALLY_ADMIN_PORT="${TALLY_SCHEMATHESIS_ADMIN_PORT:-$((port + 1))}"
 prefix="schemathesis-$$"
 work="$TALLY_STATE_DIR/schemathesis"
 rm -rf "$work"
@@ -49,7 +50,8 @@ done
 redis XADD "$prefix:log" '*' record \
     '{"recordId":"vendor:st-1","time":"2026-03-01T12:00:00Z","sourceId":"vendor","destinationId":"user:074092","type":"positive","value":"150","unit":"USD","reference":"earned"}' >/dev/null
 
-TALLY_HTTP_PORT="$port" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
+api_token_ensure
+TALLY_HTTP_TOKEN_FILE="$TALLY_API_TOKEN_FILE" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \
     "$TALLY_BIN/tally-aggregator" >"$work/aggregator.log" 2>&1 &
 pid=$!
 cleanup() {
@@ -58,13 +60,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ready() { curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; }
+ready() { admin_curl /ready >/dev/null 2>&1; }
 wait_for 30 "the aggregator on port $port to be ready" "$pid" ready ||
     die_with_log "the aggregator did not become ready" "$work/aggregator.log"
 
 cd "$repo"  # schemathesis.toml
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.yaml" \
     --url "http://127.0.0.1:$port" \
+    --header "Authorization: Bearer $(head -n1 "$TALLY_API_TOKEN_FILE")" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
     --seed 1 \
     --no-color

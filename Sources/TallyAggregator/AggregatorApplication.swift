@@ -1,30 +1,38 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import TallyCore
+import TallyRuntime
 import TallyStore
 
-/// Wires the aggregator: the index, the ingest service and the HTTP API in
-/// one Hummingbird `Application`, whose ServiceGroup runs the ingest thread
-/// beside the server and shuts both down gracefully.
+/// Wires the aggregator: the index, the ingest service, the API listener
+/// (behind tokens, ``APIGuardMiddleware``) and the admin listener
+/// (`/health`, `/ready`, `/metrics`), run together by one ServiceGroup
+/// that shuts them down gracefully.
 public enum AggregatorApplication {
-    public static func make(
-        configuration: AggregatorConfiguration, logger: Logger
-    ) throws -> some ApplicationProtocol {
+    public static func services(configuration: AggregatorConfiguration, logger: Logger) throws -> [any Service] {
         let index = try RecordIndex(path: configuration.index.path)
         let status = IngestStatus()
         let metrics = AggregatorMetrics()
         let ingest = IngestService.make(
             configuration: configuration, index: index, status: status, metrics: metrics, logger: logger)
-        let router = Router()
-        AggregatorRoutes(
+        let routes = AggregatorRoutes(
             engine: AggregationEngine(index: index), redis: RedisReadExecutor(endpoint: configuration.redis),
             layout: RedisKeyLayout(prefix: configuration.keyPrefix), status: status, metrics: metrics,
-            readiness: configuration.readiness, logger: logger
-        ).register(on: router)
-        return Application(
+            readiness: configuration.readiness, logger: logger)
+        let router = Router()
+        router.add(middleware: APIGuardMiddleware(settings: configuration.api))
+        routes.register(on: router)
+        let api = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "tally-aggregator"),
-            services: [ingest],
             logger: logger)
+        // Readiness has a Redis connection of its own: a slow live-summary
+        // read on the API's connection never delays a probe.
+        let readiness = AggregatorReadiness(
+            redis: RedisReadExecutor(endpoint: configuration.redis), status: status, settings: configuration.readiness)
+        let admin = ObservabilityRoutes(readiness: { await readiness.check() }, metrics: { metrics.render() })
+            .application(settings: configuration.admin, serverName: "tally-aggregator-admin", logger: logger)
+        return [ingest, api, admin]
     }
 }

@@ -19,11 +19,28 @@ public struct AggregatorClient: Sendable {
     /// e.g. `http://127.0.0.1:8080`.
     public let baseURL: URL
     public let timeoutSeconds: Double
+    /// The bearer token sent with every request (the aggregator's API
+    /// refuses requests without one).
+    public let token: String?
 
-    public init(baseURL: URL, timeoutSeconds: Double = 30) {
+    public init(baseURL: URL, token: String? = AggregatorClient.token(), timeoutSeconds: Double = 30) {
         self.baseURL = baseURL
+        self.token = token
         self.timeoutSeconds = timeoutSeconds
     }
+
+    /// The token a command-line client uses: `TALLY_API_TOKEN`, else the
+    /// first line of `TALLY_API_TOKEN_FILE` or of `.state/api-token` (what
+    /// `make up` writes).
+    public static func token(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let token = environment["TALLY_API_TOKEN"], !token.isEmpty { return token }
+        let file = environment["TALLY_API_TOKEN_FILE"] ?? ".state/api-token"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    private var headers: [(String, String)] { token.map { [("Authorization", "Bearer \($0)")] } ?? [] }
 
     /// Every account the transactions source has written to, in byte order
     /// (all pages of `GET /v1/accounts`).
@@ -64,7 +81,7 @@ public struct AggregatorClient: Sendable {
     public func get(_ pathAndQuery: String) async throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
         let url = url(pathAndQuery)
         do {
-            let answer = try await HTTPFetch.fetch(url, timeoutMilliseconds: timeoutMilliseconds)
+            let answer = try await HTTPFetch.fetch(url, headers: headers, timeoutMilliseconds: timeoutMilliseconds)
             return (answer.status, answer.body, url)
         } catch {
             throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")
@@ -75,7 +92,7 @@ public struct AggregatorClient: Sendable {
     public func getBlocking(_ pathAndQuery: String) throws(AggregatorClientError) -> (status: Int, body: [UInt8], url: String) {
         let url = url(pathAndQuery)
         do {
-            let answer = try HTTPFetch.fetchBlocking(url, timeoutMilliseconds: timeoutMilliseconds)
+            let answer = try HTTPFetch.fetchBlocking(url, headers: headers, timeoutMilliseconds: timeoutMilliseconds)
             return (answer.status, answer.body, url)
         } catch {
             throw AggregatorClientError(url: url, reason: "no answer (\(error.reason))")

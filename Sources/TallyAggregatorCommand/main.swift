@@ -1,5 +1,5 @@
 import ArgumentParser
-import Hummingbird
+import ServiceLifecycle
 import TallyAggregator
 import TallyRuntime
 
@@ -25,7 +25,10 @@ struct TallyAggregatorCommand: ConfiguredProcess {
 
     func run() async throws {
         let (logger, settings) = try await start(label: "tally.aggregator")
-        let app = try AggregatorApplication.make(configuration: settings, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let services = try AggregatorApplication.services(configuration: settings, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

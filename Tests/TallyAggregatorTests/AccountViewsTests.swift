@@ -117,8 +117,11 @@ import TallyCore
     @Test func listParametersAreCheckedAndNamed() throws {
         let defaults = try AccountParameters.list([])
         #expect(defaults.after == nil && defaults.limit == 100)
-        let given = try AccountParameters.list([("limit", "1000"), ("after", "42"), ("other", "x")])
+        let given = try AccountParameters.list([("limit", "1000"), ("after", "42")])
         #expect(given.after == "42" && given.limit == 1000)
+        #expect(throws: InvalidParameter("other", "is not a parameter of this route (it takes: after, limit)")) {
+            try AccountParameters.list([("limit", "10"), ("other", "x")])
+        }
         let bad: [([(name: String, value: String)], InvalidParameter)] = [
             ([("limit", "0")], InvalidParameter("limit", "0 is out of range 1...1000")),
             ([("limit", "1001")], InvalidParameter("limit", "1001 is out of range 1...1000")),

@@ -76,8 +76,12 @@ import TallyCore
         #expect(error?.reason.isEmpty == false)
     }
 
-    @Test func unknownParametersAreIgnored() throws {
-        #expect(try parse([("foo", "bar")]) == AggregationQuery())
+    /// A misspelt filter must not silently return everything.
+    @Test func unknownParametersAreRefusedByName() {
+        let error = rejected([("destinationID", "acct-1")])
+        #expect(error?.parameter == "destinationID")
+        #expect(error?.reason.contains("destinationId") == true, "the message lists the known names")
+        #expect(rejected([("type", "positive"), ("foo", "bar")])?.parameter == "foo")
     }
 
     @Test func aCursorWorksOnlyWithItsOwnFilters() throws {

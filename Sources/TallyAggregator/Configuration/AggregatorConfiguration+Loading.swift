@@ -20,6 +20,26 @@ extension AggregatorConfiguration: LoadableConfiguration {
 
         settings.http.host = config.string(forKey: "http.host", default: defaults.http.host)
         settings.http.port = try config.port("http.port", default: defaults.http.port)
+        settings.admin.host = config.string(forKey: "admin.host", default: defaults.admin.host)
+        settings.admin.port = try config.port("admin.port", default: defaults.admin.port)
+        if settings.admin.port != 0, settings.admin.port == settings.http.port {
+            throw Failure(key: "admin.port", problem: "must differ from http.port (\(settings.http.port))")
+        }
+        settings.api.tokenFile = config.optionalString("http.tokenFile")
+        settings.api.allowAnonymous = config.bool(forKey: "http.allowAnonymous", default: defaults.api.allowAnonymous)
+        do {
+            settings.api.tokens = try BearerTokens.load(
+                list: config.optionalString("http.tokens", isSecret: true), file: settings.api.tokenFile)
+        } catch {
+            throw Failure(key: settings.api.tokenFile == nil ? "http.tokens" : "http.tokenFile", problem: "\(error)")
+        }
+        if settings.api.tokens.isEmpty, !settings.api.allowAnonymous {
+            throw Failure(
+                key: "http.tokens",
+                problem: "no API token: set http.tokens or http.tokenFile (make up writes .state/api-token), or http.allowAnonymous=true for a listener only you can reach")
+        }
+        settings.api.maxConcurrentRequests = try config.positive("http.maxConcurrentRequests", default: defaults.api.maxConcurrentRequests)
+        settings.api.requestDeadlineMilliseconds = try config.positive("http.requestDeadlineMs", default: defaults.api.requestDeadlineMilliseconds)
 
         settings.redis = try RedisEndpoint.configured(from: config, provenance, defaults: defaults.redis)
         settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)

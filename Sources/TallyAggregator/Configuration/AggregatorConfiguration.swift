@@ -7,6 +7,11 @@ import TallyRuntime
 public struct AggregatorConfiguration: Sendable {
     /// Where the HTTP API listens.
     public var http = HTTPListenerSettings(port: 8_080)
+    /// Who may call the API, and how much work it takes on at once.
+    public var api = APISettings()
+    /// Where `/health`, `/ready` and `/metrics` listen: apart from the API,
+    /// without a token, for probes and Prometheus (never exposed publicly).
+    public var admin = HTTPListenerSettings(port: 8_081)
     public var redis = RedisEndpoint()
     /// Prefix of every Redis key (see `RedisKeyLayout`); must match the workers'.
     public var keyPrefix = "tally"
@@ -44,6 +49,25 @@ public struct StreamSettings: Sendable, Equatable {
     /// Reconnect backoff after Redis failures.
     public var backoffInitialMilliseconds = 100
     public var backoffMaximumMilliseconds = 5_000
+
+    public init() {}
+}
+
+/// The API's guard (docs/contract.md, "Calling the API").
+public struct APISettings: Sendable, Equatable {
+    /// Accepted bearer tokens (`http.tokens`, comma-separated, plus the
+    /// lines of `http.tokenFile`).
+    public var tokens: [String] = []
+    /// A file of tokens, one per line: a mounted secret, `.state/api-token`
+    /// for `make up`.
+    public var tokenFile: String?
+    /// Serve without tokens. Only for a listener no one else can reach;
+    /// without tokens and without this the aggregator refuses to start.
+    public var allowAnonymous = false
+    /// Requests served at once; more are answered 503 with `Retry-After`.
+    public var maxConcurrentRequests = 32
+    /// A request still running after this is cancelled and answered 503.
+    public var requestDeadlineMilliseconds = 10_000
 
     public init() {}
 }

@@ -35,16 +35,14 @@ public struct AggregatorRoutes: Sendable {
 
     public func register(on router: Router<BasicRequestContext>) {
         router.add(middleware: MethodNotAllowedMiddleware())
-        let metrics = self.metrics
-        ObservabilityRoutes(readiness: { await ready() }, metrics: { metrics.render() }).register(on: router)
         router.get("/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
         router.get("/v1/aggregations") { request, _ in await aggregations(request) }
-        router.get("/v1/destinations/{id}/summary") { _, context in
-            await summary(context.parameters.get("id") ?? "")
+        router.get("/v1/destinations/{id}/summary") { request, context in
+            await summary(context.parameters.get("id") ?? "", request)
         }
         AccountRoutes(index: engine.index, logger: logger).register(on: router)
         VendorViewRoutes(index: engine.index, logger: logger).register(on: router)
@@ -71,34 +69,35 @@ public struct AggregatorRoutes: Sendable {
         }
     }
 
-    func summary(_ rawId: String) async -> Response {
+    /// References per page of a live summary, by default and at most.
+    static let summaryReferences = (default: 100, max: 1_000)
+
+    func summary(_ rawId: String, _ request: Request) async -> Response {
         guard let id = rawId.removingPercentEncoding, !id.isEmpty else {
             return ProblemDetails(InvalidParameter("id", "not a valid percent-encoded destinationId")).response
         }
         guard id.unicodeScalars.count <= AggregationQueryParser.maxFilterLength else {
             return ProblemDetails(InvalidParameter("id", "longer than \(AggregationQueryParser.maxFilterLength) characters")).response
         }
+        let limit: Int
+        let after: String?
+        do {
+            let parameters = try QueryParameters(request, known: ["limit", "cursor"])
+            limit = try parameters.limit(default: Self.summaryReferences.default, max: Self.summaryReferences.max)
+            after = try parameters["cursor"].map { (cursor) throws(InvalidParameter) in try ReferenceCursor.decode(cursor) }
+        } catch {
+            return ProblemDetails(error).response
+        }
         let layout = self.layout
         do {
             let summary = try await redis.run { connection in
-                try SummaryReader(connection: connection, layout: layout).destination(id)
+                try SummaryReader(connection: connection, layout: layout).destination(id, referencesAfter: after, limit: limit)
             }
-            return Self.json(200, DestinationSummaryJSON.render(summary))
+            return Self.json(200, DestinationSummaryJSON.render(summary, nextCursor: summary.lastReferenceIfMore.map(ReferenceCursor.encode)))
         } catch {
             logger.warning("live summary of \(id) failed: \(error)")
             return ProblemDetails(status: 503, title: "Redis unavailable", detail: "live summaries come from Redis, which did not answer").response
         }
-    }
-
-    /// Ready when Redis answers and the index is within `maxLagEntries` of the log.
-    func ready() async -> (ready: Bool, json: String) {
-        let reachable = (try? await redis.run { connection in
-            try connection.command(RedisCommand("PING")).text == "PONG"
-        }) ?? false
-        let lag = status.lagEntries
-        let caughtUp = status.isConsuming && lag.map { $0 <= readiness.maxLagEntries } == true
-        let body = "{\"ready\":\(reachable && caughtUp),\"redis\":\(reachable),\"indexLagEntries\":\(lag.map(String.init) ?? "null"),\"maxLagEntries\":\(readiness.maxLagEntries)}"
-        return (reachable && caughtUp, body)
     }
 
     static func json(_ status: Int, _ body: String) -> Response { ObservabilityRoutes.json(status, body) }

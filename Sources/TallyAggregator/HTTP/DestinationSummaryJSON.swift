@@ -3,9 +3,10 @@ import TallyRuntime
 import TallyStore
 
 /// `GET /v1/destinations/{id}/summary`:
-/// `{"destinationId","count","totals":[…],"references":[{"reference","count","totals"}]}`.
+/// `{"destinationId","count","totals":[…],"references":[{"reference","count","totals"}],"nextCursor"?}`:
+/// the references are a page (`limit`, `cursor`); `nextCursor` is absent on the last.
 enum DestinationSummaryJSON {
-    static func render(_ summary: SummaryReader.DestinationSummary) -> String {
+    static func render(_ summary: SummaryReader.DestinationSummary, nextCursor: String? = nil) -> String {
         var out = "{\"destinationId\":"
         JSONWriter.appendQuoted(summary.destinationId, to: &out)
         out += "," + fields(summary.overall) + ",\"references\":["
@@ -15,7 +16,12 @@ enum DestinationSummaryJSON {
             JSONWriter.appendQuoted(entry.reference, to: &out)
             out += "," + fields(entry.summary) + "}"
         }
-        return out + "]}"
+        out += "]"
+        if let nextCursor {
+            out += ",\"nextCursor\":"
+            JSONWriter.appendQuoted(nextCursor, to: &out)
+        }
+        return out + "}"
     }
 
     /// `"count":n,"totals":[…]`, the inside of `Summary.json`.

@@ -20,7 +20,7 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func isServedPath(_ path: String) -> Bool {
-        if ["/health", "/ready", "/metrics", "/openapi.yaml", "/v1/aggregations"].contains(path) { return true }
+        if ["/openapi.yaml", "/v1/aggregations"].contains(path) { return true }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         return parts.count == 5 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "destinations"
             && !parts[3].isEmpty && parts[4] == "summary"

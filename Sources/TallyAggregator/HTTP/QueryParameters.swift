@@ -1,15 +1,19 @@
 import Foundation
 import Hummingbird
 
-/// The query string of a request, read the same way on every route: only
-/// the route's known names are read, a name given twice is a 400 naming it
+/// The query string of a request, read the same way on every route: a name
+/// the route does not know is a 400 naming it (a misspelt filter must not
+/// silently return everything), a name given twice is a 400 naming it
 /// (which one would win?), and the common kinds of value — limits,
 /// identifiers — are checked with the same rules and messages everywhere.
 struct QueryParameters {
     private var values: [String: String] = [:]
 
     init(_ pairs: [(name: String, value: String)], known: Set<String>) throws(InvalidParameter) {
-        for (name, value) in pairs where known.contains(name) {
+        for (name, value) in pairs {
+            guard known.contains(name) else {
+                throw InvalidParameter(name, "is not a parameter of this route (it takes: \(known.sorted().joined(separator: ", ")))")
+            }
             guard values[name] == nil else { throw InvalidParameter(name, "given more than once") }
             values[name] = value
         }

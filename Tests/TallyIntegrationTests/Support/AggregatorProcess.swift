@@ -2,13 +2,19 @@ import Foundation
 import TallyCore
 import TallyRuntime
 
-/// A real `tally-aggregator` process on a free loopback port, with its own
-/// index file and consumer group, reading this test's log stream.
+/// A real `tally-aggregator` process on free loopback ports (its API, behind
+/// a token of its own, and its admin listener), with its own index file and
+/// consumer group, reading this test's log stream.
 final class AggregatorProcess {
     private var process: Process?
     let logFile: URL
     let indexPath: String
     let port: Int
+    /// `/health`, `/ready`, `/metrics`.
+    let adminPort: Int
+    /// The API's bearer token (`TALLY_HTTP_TOKENS`): the test's, which its
+    /// CLI processes send (`TALLY_API_TOKEN`).
+    let token: String
     let group: String
     private let environment: TestEnvironment
     private let extraEnvironment: [String: String]
@@ -21,6 +27,8 @@ final class AggregatorProcess {
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         indexPath = environment.stateDirectory.appendingPathComponent("test-aggregators/\(environment.runId)-\(name)/index.sqlite").path
         port = try Self.freePort()
+        adminPort = try Self.freePort()
+        token = environment.apiToken
         group = "\(name)-group"
         extraEnvironment = extra
         try start()
@@ -34,6 +42,8 @@ final class AggregatorProcess {
         process.currentDirectoryURL = environment.repository
         var variables = environment.workerEnvironment
         variables["TALLY_HTTP_PORT"] = "\(port)"
+        variables["TALLY_ADMIN_PORT"] = "\(adminPort)"
+        variables["TALLY_HTTP_TOKENS"] = token
         variables["TALLY_INDEX_PATH"] = indexPath
         variables["TALLY_STREAM_GROUP"] = group
         variables["TALLY_STREAM_BACKOFF_INITIAL_MS"] = "50"
@@ -45,7 +55,7 @@ final class AggregatorProcess {
         process.standardError = log
         try process.run()
         self.process = process
-        try waitUntil("aggregator on port \(port) to answer /health") { (try? get("/health").status) == 200 }
+        try waitUntil("aggregator on port \(adminPort) to answer /health") { (try? get("/health").status) == 200 }
     }
 
     /// SIGTERM and wait: a graceful stop.
@@ -77,10 +87,20 @@ final class AggregatorProcess {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    /// A blocking GET (tests are synchronous); `pathAndQuery` is sent as given.
+    /// A blocking GET (tests are synchronous); `pathAndQuery` is sent as
+    /// given: `/health`, `/ready` and `/metrics` to the admin listener, the
+    /// rest to the API with the token.
     func get(_ pathAndQuery: String) throws -> HTTPResult {
-        try Self.get(port: port, pathAndQuery)
+        if Self.adminPaths.contains(pathAndQuery) { return try Self.get(port: adminPort, pathAndQuery) }
+        return try get(pathAndQuery, authorization: "Bearer \(token)")
     }
+
+    /// A GET of the API with this `Authorization` header, or none.
+    func get(_ pathAndQuery: String, authorization: String?) throws -> HTTPResult {
+        try Self.request(port: port, "GET", pathAndQuery, headers: authorization.map { [("Authorization", $0)] } ?? [])
+    }
+
+    static let adminPaths: Set<String> = ["/health", "/ready", "/metrics"]
 
     /// A blocking GET on any loopback port (the workers' listeners too).
     static func get(port: Int, _ pathAndQuery: String) throws -> HTTPResult {
@@ -94,7 +114,10 @@ final class AggregatorProcess {
     func getAsIs(_ pathAndQuery: String) throws -> HTTPResult {
         let curl = try CommandProcess(
             URL(fileURLWithPath: "/usr/bin/curl"),
-            ["-s", "--path-as-is", "-o", "-", "-w", "\n%{http_code} %{content_type}", "http://127.0.0.1:\(port)\(pathAndQuery)"],
+            [
+                "-s", "--path-as-is", "-H", "Authorization: Bearer \(token)", "-o", "-", "-w", "\n%{http_code} %{content_type}",
+                "http://127.0.0.1:\(port)\(pathAndQuery)",
+            ],
             logName: "curl")
         let output = try curl.finish(timeout: .seconds(30)).output
         guard let newline = output.lastIndex(of: "\n") else { throw TestFailure("curl printed no status: \(output)") }

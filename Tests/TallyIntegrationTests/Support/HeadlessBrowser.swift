@@ -17,6 +17,15 @@ enum HeadlessBrowser {
         throw TestFailure("no chromium on PATH: scripts/install-deps.sh installs Debian's chromium package")
     }
 
+    /// The serialized DOM of an HTML page fetched elsewhere (the API wants
+    /// a token the browser would not send), loaded from a file.
+    static func renderedDOM(ofHTML html: String) throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tally-page-\(UUID().uuidString).html")
+        try html.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try renderedDOM(of: file.absoluteString)
+    }
+
     /// The serialized DOM of `url` once loaded.
     static func renderedDOM(of url: String) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-chromium-\(UUID().uuidString)")

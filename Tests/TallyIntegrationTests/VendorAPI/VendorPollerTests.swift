@@ -151,8 +151,9 @@ import Testing
             #expect(answer.status == 400, "\(bad)")
             #expect(answer.contentType == "application/problem+json")
         }
-        #expect(try VendorSimulatorProcess.post(port: aggregator.port, "/v1/users/payouts", body: "").status == 405)
-        #expect(try VendorSimulatorProcess.post(port: aggregator.port, "/v1/users/074092/balance", body: "").status == 405)
+        #expect(try VendorSimulatorProcess.post(port: aggregator.port, "/v1/users/payouts", body: "", token: aggregator.token).status == 405)
+        #expect(
+            try VendorSimulatorProcess.post(port: aggregator.port, "/v1/users/074092/balance", body: "", token: aggregator.token).status == 405)
         try expectViews(aggregator, oracle, unit: "USD")
         #expect(try aggregator.get("/v1/users/big/balance").json["earned"] == .string("9999999999999999990"))
 

@@ -58,9 +58,10 @@ final class VendorSimulatorProcess {
             firstRequestMs: number("firstRequestMs"), lastRequestMs: number("lastRequestMs"))
     }
 
-    static func post(port: Int, _ path: String, body: String) throws -> AggregatorProcess.HTTPResult {
-        try AggregatorProcess.request(
-            port: port, "POST", path, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    static func post(port: Int, _ path: String, body: String, token: String? = nil) throws -> AggregatorProcess.HTTPResult {
+        var headers = [("Content-Type", "application/json")]
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        return try AggregatorProcess.request(port: port, "POST", path, headers: headers, body: Array(body.utf8))
     }
 
     deinit {
