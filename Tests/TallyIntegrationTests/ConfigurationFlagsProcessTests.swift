@@ -26,10 +26,11 @@ struct ConfigurationFlagsProcessTests {
         #expect(lines.contains { $0.hasPrefix("amqp.url = amqp://ops:********@mq:") })
         #expect(!printed.output.contains("hunter2"))
 
-        let aggregator = try run("tally", ["config", "print", "--aggregator", "--http-port", "9999", "--plain"])
+        let aggregator = try run("tally", ["config", "print", "--aggregator", "--http-port", "9999", "--http-tokens", "0123456789abcdef", "--plain"])
         #expect(aggregator.status == 0, "\(aggregator.errors)")
         #expect(aggregator.output.contains("http.port = 9999\n") && aggregator.output.contains("stream.group = aggregator\n"))
         #expect(!aggregator.output.contains("#"))
+        #expect(!aggregator.output.contains("0123456789abcdef"), "the token is masked")
     }
 
     @Test func aBadFlagStopsEveryProcessNamingTheKeyAndTheFlag() throws {

@@ -48,8 +48,10 @@ struct ConfigurationPrecedenceTests {
         #expect(settings.topology.workQueue == "w" && settings.keyPrefix == "p" && settings.metrics.port == 0)
         #expect(settings.alerts.perUnit.count == 2)
         let aggregator = try await AggregatorConfiguration.load(
-            file: try file("{}"), environment: [:], arguments: ["--http-port=8099", "--stream-group=g2"])
+            file: try file("{}"), environment: [:],
+            arguments: ["--http-port=8099", "--stream-group=g2", "--http-tokens=0123456789abcdef"])
         #expect(aggregator.http.port == 8099 && aggregator.stream.group == "g2")
+        #expect(aggregator.api.tokens == ["0123456789abcdef"])
     }
 
     @Test func aValueThatIsNotANumberIsNamedWithItsSourceInsteadOfFallingBackToTheDefault() async throws {
@@ -125,7 +127,8 @@ struct ConfigurationPrecedenceTests {
 
     @Test func aRedisURLSetsHostPortAndCredentials() async throws {
         let (settings, origins) = try await AggregatorConfiguration.loadWithOrigins(
-            file: try file("{}"), environment: [:], arguments: ["--redis-url", "redis://reader:s3cret@cache:6390/0"])
+            file: try file("{}"), environment: ["TALLY_HTTP_TOKENS": "0123456789abcdef"],
+            arguments: ["--redis-url", "redis://reader:s3cret@cache:6390/0"])
         #expect(settings.redis.host == "cache" && settings.redis.port == 6390)
         #expect(settings.redis.username == "reader" && settings.redis.password == "s3cret")
         let printed = settings.effective.described(origins: origins)

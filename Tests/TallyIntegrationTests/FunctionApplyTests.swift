@@ -18,7 +18,9 @@ struct FunctionApplyTests {
         func apply(_ body: [UInt8]) throws -> RedisReply {
             let record = try RecordValidator().validate(body).get()
             let prepared = PreparedRecord(record, alerts: AlertPolicy())
-            let call = ApplyCall(layout: layout, bucketSeconds: 86_400, buckets: 8, aheadSeconds: 3_600)
+            // The fixtures' window (the records carry fixed 2026 dates).
+            let dedup = environment.configuration.dedup
+            let call = ApplyCall(layout: layout, bucketSeconds: dedup.bucketSeconds, buckets: dedup.buckets, aheadSeconds: dedup.aheadSeconds)
             var command = RedisCommand()
             command.appendArguments { bytes, lengths in
                 call.write(

@@ -33,11 +33,6 @@ extension AggregatorConfiguration: LoadableConfiguration {
         } catch {
             throw Failure(key: settings.api.tokenFile == nil ? "http.tokens" : "http.tokenFile", problem: "\(error)")
         }
-        if settings.api.tokens.isEmpty, !settings.api.allowAnonymous {
-            throw Failure(
-                key: "http.tokens",
-                problem: "no API token: set http.tokens or http.tokenFile (make up writes .state/api-token), or http.allowAnonymous=true for a listener only you can reach")
-        }
         settings.api.maxConcurrentRequests = try config.positive("http.maxConcurrentRequests", default: defaults.api.maxConcurrentRequests)
         settings.api.requestDeadlineMilliseconds = try config.positive("http.requestDeadlineMs", default: defaults.api.requestDeadlineMilliseconds)
 
@@ -61,6 +56,12 @@ extension AggregatorConfiguration: LoadableConfiguration {
         settings.stream.backoffMaximumMilliseconds = try config.positive("stream.backoffMaxMs", default: defaults.stream.backoffMaximumMilliseconds)
 
         settings.readiness.maxLagEntries = try config.nonNegative("readiness.maxLagEntries", default: defaults.readiness.maxLagEntries)
+        // Last, so that a malformed key is named before a missing token.
+        if settings.api.tokens.isEmpty, !settings.api.allowAnonymous {
+            throw Failure(
+                key: "http.tokens",
+                problem: "no API token: set http.tokens or http.tokenFile (make up writes .state/api-token), or http.allowAnonymous=true for a listener only you can reach")
+        }
         return settings
     }
 }

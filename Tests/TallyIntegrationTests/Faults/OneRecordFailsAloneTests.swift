@@ -23,7 +23,8 @@ struct OneRecordFailsAloneTests {
         try environment.declareTopology()
         let topology = environment.configuration.topology
         let notifications = try OutputTap(environment, exchange: topology.notificationsExchange)
-        let dead = try OutputTap(deadLettersOf: environment)
+        // Dead letters are read in place (the replay below needs them queued).
+        let inspector = try DeadLetterInspector(endpoint: environment.configuration.broker, topology: topology)
         let refusedDestination = "\(environment.runId)-refused"
         let refuser = "\(environment.runId).refuser"
         let admin = try AMQPConnection(environment.configuration.broker)
@@ -39,11 +40,12 @@ struct OneRecordFailsAloneTests {
         try environment.publish(stream)
         let worker = try WorkerProcess(environment)
 
-        try dead.collect(atLeast: 1)
+        try waitUntil("the refused record's dead letter") { try inspector.count() >= 1 }
         try notifications.collect(atLeast: stream.count)
-        let letter = try #require(dead.messages.first)
-        #expect(letter.body == refused)
-        #expect(DeadLetterHeaders.describe(letter.headers).reason == "publish-refused")
+        let letters = try inspector.list(limit: 10)
+        #expect(letters.count == 1, "only the refused record")
+        #expect(letters.first?.body == refused)
+        #expect(letters.first?.reason == "publish-refused")
         let healthyOracle = try Oracle(healthy)
         let delivered = notifications.messages.filter { $0.messageId != refusedId }
         #expect(delivered.count == healthy.count, "each batchmate notified once")
@@ -52,8 +54,8 @@ struct OneRecordFailsAloneTests {
 
         // The cause goes away; the operator replays the dead letter.
         try admin.deleteQueue(refuser)
-        let inspector = try DeadLetterInspector(endpoint: environment.configuration.broker, topology: topology)
-        #expect(try inspector.replay(limit: 10).replayed == 1)
+        let report = try inspector.replay(limit: 10)
+        #expect(report.replayed == 1, "\(report)")
         try waitUntil("the replayed record's notification") {
             try notifications.collect()
             return notifications.messages.filter { $0.messageId == refusedId }.count == 2

@@ -104,7 +104,8 @@ struct TransactionLedger {
         ]
     }
 
-    /// `count` random rows for `account` over 2026, in `currencies`.
+    /// `count` random rows for `account` over 2025 (in the past, inside the
+    /// dedup window: a record dated ahead of now is refused), in `currencies`.
     static func random(account: String, count: Int, currencies: [String], maxCents: Int, seed: UInt64) -> [Row] {
         var random = SplitMix64(seed: seed)
         return (0..<count).map { index in
@@ -112,7 +113,7 @@ struct TransactionLedger {
             let day = Int.random(in: 1...28, using: &random)
             return Row(
                 account: account, id: "\(index)",
-                date: "2026-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)",
+                date: "2025-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)",
                 cents: Int.random(in: -maxCents...maxCents, using: &random),
                 currency: currencies[Int.random(in: 0..<currencies.count, using: &random)],
                 trimmed: Bool.random(using: &random))
