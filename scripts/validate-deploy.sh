@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Validates deploy/ offline (no cluster, no Docker engine here):
+# - the image's build context: deploy/Dockerfile COPYs every path
+#   Package.swift declares and /.dockerignore excludes none of them;
 # - every Kubernetes manifest against the Kubernetes 1.37 schemas
 #   (kubernetes-validate --strict: unknown fields are errors);
 # - the custom resources (KEDA ScaledObject/TriggerAuthentication,
@@ -14,6 +16,230 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
 venv="$repo/.state/deploy-venv"
+
+# The image's build context, in seconds and without an engine: every path
+# Package.swift declares (each target's directory, its resources, the
+# manifest) must be COPY'd by deploy/Dockerfile's build stage, before
+# `swift build`, to the same place under its WORKDIR, and no file in it may
+# be excluded by /.dockerignore; every other COPY source must be there too.
+echo "build context:"
+python3 - "$repo" <<'PY'
+import os, re, sys, glob, json, shlex
+repo = sys.argv[1]
+os.chdir(repo)
+failures = []
+
+def code_only(text):
+    """Package.swift with comments blanked (strings kept), so a commented-out
+    target is not read."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i)); i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j])); i = j
+        elif text[i] == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1]); i = j + 1
+        else:
+            out.append(text[i]); i += 1
+    return "".join(out)
+
+def call_arguments(text, start):
+    """The text between the parenthesis at `start` and its match."""
+    depth, i = 0, start
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            i += 1
+            while text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1:i]
+        i += 1
+    raise SystemExit("Package.swift: unbalanced parentheses")
+
+# What Package.swift needs: path -> why.
+manifest = code_only(open("Package.swift").read())
+default_root = {"target": "Sources", "executableTarget": "Sources", "systemLibrary": "Sources",
+                "macro": "Sources", "testTarget": "Tests", "plugin": "Plugins"}
+needed = {"Package.swift": "the manifest"}
+for match in re.finditer(r"\.(target|executableTarget|testTarget|systemLibrary|macro|plugin|binaryTarget)\s*\(", manifest):
+    kind = match.group(1)
+    arguments = call_arguments(manifest, match.end() - 1)
+    name = re.match(r'\s*name:\s*"([^"]+)"', arguments)
+    if not name:
+        continue
+    name = name.group(1)
+    path = re.search(r'\bpath:\s*"([^"]+)"', arguments)
+    if kind == "binaryTarget" and not path:
+        continue  # a remote binary (url:), nothing in the context
+    target_path = os.path.normpath(path.group(1) if path else f"{default_root[kind]}/{name}")
+    needed.setdefault(target_path, f"target {name}")
+    resources = re.search(r"\bresources:\s*\[", arguments)
+    if resources:
+        for resource in re.findall(r'\.(?:copy|process|embedInCode)\(\s*"([^"]+)"', arguments[resources.end():]):
+            needed.setdefault(os.path.normpath(f"{target_path}/{resource}"), f"a resource of target {name}")
+
+# .dockerignore with Docker's semantics (moby/patternmatcher): patterns are
+# relative to the context, `**` spans directories, a pattern that matches a
+# directory excludes all under it, `!` re-includes, the last match wins.
+def pattern_regex(pattern):
+    regex, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):
+                i += 1
+                regex += "(?:.*/)?"
+            else:
+                regex += ".*"
+            continue
+        if c == "*":
+            regex += "[^/]*"
+        elif c == "?":
+            regex += "[^/]"
+        elif c == "[" and "]" in pattern[i:]:
+            j = pattern.index("]", i)
+            regex += "[" + pattern[i + 1:j].replace("\\", "\\\\") + "]"
+            i = j
+        elif c == "\\" and i + 1 < len(pattern):
+            i += 1
+            regex += re.escape(pattern[i])
+        else:
+            regex += re.escape(c)
+        i += 1
+    return re.compile(regex + r"\Z")
+patterns = []
+if os.path.exists(".dockerignore"):
+    for line in open(".dockerignore"):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        body = os.path.normpath(line[1:].strip() if negated else line).lstrip("/")
+        patterns.append((negated, pattern_regex(body), line))
+def excluded_by(path):
+    """The pattern that excludes `path` (relative to the context), or None."""
+    parts = path.split("/")
+    candidates = ["/".join(parts[:k]) for k in range(1, len(parts) + 1)]
+    verdict = None
+    for negated, regex, line in patterns:
+        if any(regex.match(candidate) for candidate in candidates):
+            verdict = None if negated else line
+    return verdict
+
+# deploy/Dockerfile: stages, WORKDIRs, COPYs from the context, the build RUN.
+instructions, pending = [], ""
+for raw in open("deploy/Dockerfile"):
+    line = raw.rstrip("\n")
+    if not pending and (line.lstrip().startswith("#") or not line.strip()):
+        continue
+    if line.rstrip().endswith("\\"):
+        pending += line.rstrip()[:-1] + " "
+        continue
+    instructions.append((pending + line).strip())
+    pending = ""
+stages, stage = [], None
+for instruction in instructions:
+    keyword, _, rest = instruction.partition(" ")
+    keyword = keyword.upper()
+    if keyword == "FROM":
+        stage = {"from": rest, "workdir": "/", "copies": [], "build_root": None}
+        stages.append(stage)
+    elif keyword == "WORKDIR":
+        stage["workdir"] = os.path.normpath(os.path.join(stage["workdir"], rest.strip()))
+    elif keyword in ("COPY", "ADD"):
+        words = json.loads(rest) if rest.strip().startswith("[") else shlex.split(rest)
+        flags = [w for w in words if w.startswith("--")]
+        words = [w for w in words if not w.startswith("--")]
+        if any(f.startswith("--from") for f in flags):
+            continue
+        *sources, destination = words
+        stage["copies"].append((sources, destination, stage["workdir"], stage["build_root"] is not None))
+    elif keyword == "RUN" and re.search(r"\bswift build\b", rest) and stage["build_root"] is None:
+        stage["build_root"] = stage["workdir"]
+build_stages = [s for s in stages if s["build_root"]]
+if not build_stages:
+    failures.append("deploy/Dockerfile: no stage RUNs `swift build`")
+
+# Every COPY source: present in the repository, not excluded.
+for s in stages:
+    for sources, destination, workdir, after_build in s["copies"]:
+        for source in sources:
+            source = os.path.normpath(source)
+            matches = glob.glob(source) if source != "." else ["."]
+            if not matches:
+                failures.append(f"deploy/Dockerfile COPYs {source}, which is not in the repository")
+            for match in matches:
+                pattern = excluded_by(match) if match != "." else None
+                if pattern:
+                    failures.append(f"deploy/Dockerfile COPYs {match}, but .dockerignore excludes it ({pattern!r})")
+
+def files_under(path):
+    if os.path.isfile(path) or os.path.islink(path):
+        return [path]
+    return sorted(os.path.relpath(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+checked_files = 0
+for path, why in sorted(needed.items()):
+    if not os.path.exists(path):
+        failures.append(f"Package.swift declares {path} ({why}), which is not in the repository")
+        continue
+    for s in build_stages:
+        root = s["build_root"]
+        copied = False
+        for sources, destination, workdir, after_build in s["copies"]:
+            if after_build:
+                continue
+            target = os.path.normpath(os.path.join(workdir, destination))
+            for source in sources:
+                for match in (glob.glob(os.path.normpath(source)) if source != "." else ["."]):
+                    match = os.path.normpath(match)
+                    if match == ".":
+                        placed = os.path.join(target, path)
+                    elif path == match or path.startswith(match + "/"):
+                        if os.path.isdir(match):
+                            placed = os.path.normpath(target + path[len(match):])
+                        elif destination.endswith("/") or len(sources) > 1:
+                            placed = os.path.join(target, os.path.basename(match))
+                        else:
+                            placed = target
+                    else:
+                        continue
+                    if os.path.normpath(placed) == os.path.normpath(os.path.join(root, path)):
+                        copied = True
+        if not copied:
+            failures.append(f"{path} ({why}, Package.swift) is not in the image: deploy/Dockerfile's build stage "
+                            f"({s['from']}) COPYs nothing that puts it at {os.path.join(root, path)} before `swift build`")
+    dropped = []
+    for file in files_under(path):
+        checked_files += 1
+        pattern = excluded_by(file)
+        if pattern:
+            dropped.append((file, pattern))
+    if dropped:
+        more = f" (and {len(dropped) - 1} more files under {path})" if len(dropped) > 1 else ""
+        failures.append(f"{dropped[0][0]} ({why}, Package.swift) is excluded from the build context "
+                        f"by .dockerignore ({dropped[0][1]!r}){more}")
+for failure in failures:
+    print(f"FAIL build context: {failure}")
+if failures:
+    sys.exit(1)
+print(f"  {len(needed)} paths Package.swift declares ({checked_files} files): all COPY'd by deploy/Dockerfile, none excluded by .dockerignore")
+PY
+
 if [[ ! -x "$venv/bin/kubernetes-validate" || ! -x "$venv/bin/check-jsonschema" ]]; then
     echo "validate-deploy: installing kubernetes-validate, check-jsonschema into $venv (PyPI)" >&2
     python3 -m venv "$venv"
