@@ -5,7 +5,8 @@
 # - every Kubernetes manifest against the Kubernetes 1.37 schemas
 #   (kubernetes-validate --strict: unknown fields are errors);
 # - the custom resources (KEDA ScaledObject/TriggerAuthentication,
-#   RabbitmqCluster), which it has no schema for, against the subsets of
+#   RabbitmqCluster, the Topology Operator's User/Permission), which it has
+#   no schema for, against the subsets of
 #   their CRDs in deploy/k8s/schemas/ (check-jsonschema);
 # - deploy/compose.yaml against the Compose specification
 #   (check-jsonschema's vendored compose-spec schema);
@@ -257,6 +258,8 @@ schemas = {
     ("keda.sh/v1alpha1", "ScaledObject"): "k8s/schemas/keda-scaledobject.json",
     ("keda.sh/v1alpha1", "TriggerAuthentication"): "k8s/schemas/keda-triggerauthentication.json",
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): "k8s/schemas/rabbitmq-cluster.json",
+    ("rabbitmq.com/v1beta1", "User"): "k8s/schemas/rabbitmq-user.json",
+    ("rabbitmq.com/v1beta1", "Permission"): "k8s/schemas/rabbitmq-permission.json",
 }
 core = re.compile(r"^(v1|apps/v1|policy/v1|autoscaling/v2|kustomize\.config\.k8s\.io/v1beta1)$")
 failures = 0
@@ -285,6 +288,95 @@ for path in sorted(glob.glob("k8s/*.yaml") + glob.glob("k8s/alternatives/*.yaml"
                     print(f"FAIL {path}: resource {resource} does not exist")
                     failures += 1
 print(f"custom resources: {checked} checked against deploy/k8s/schemas")
+
+# Pod Security "restricted", which namespace.yaml enforces: the API server
+# would reject a pod that misses any of these, so check every pod template
+# (and the RabbitmqCluster's override of the operator's pod) here. Also: no
+# image without a version or on :latest, and no `replicas` on a workload an
+# autoscaler owns.
+def pod_problems(where, pod):
+    problems = []
+    security = pod.get("securityContext") or {}
+    if security.get("runAsUser") == 0 or security.get("runAsGroup") == 0:
+        problems.append("pod runs as root (runAsUser/runAsGroup 0)")
+    for volume in pod.get("volumes") or []:
+        if "hostPath" in volume:
+            problems.append(f"volume {volume['name']} is a hostPath")
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(field):
+            problems.append(f"{field} is set")
+    for container in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        name = container.get("name")
+        own = container.get("securityContext") or {}
+        def effective(key):
+            return own.get(key, security.get(key))
+        if effective("runAsNonRoot") is not True:
+            problems.append(f"container {name}: runAsNonRoot is not true (pod or container)")
+        if own.get("runAsUser") == 0:
+            problems.append(f"container {name}: runAsUser 0")
+        if own.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"container {name}: allowPrivilegeEscalation is not false")
+        if own.get("privileged"):
+            problems.append(f"container {name}: privileged")
+        capabilities = own.get("capabilities") or {}
+        if "ALL" not in (capabilities.get("drop") or []):
+            problems.append(f"container {name}: capabilities.drop lacks ALL")
+        if set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
+            problems.append(f"container {name}: adds capabilities {capabilities['add']}")
+        if (effective("seccompProfile") or {}).get("type") not in ("RuntimeDefault", "Localhost"):
+            problems.append(f"container {name}: no RuntimeDefault seccompProfile (pod or container)")
+        image = container.get("image")
+        if image is not None and (image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]):
+            problems.append(f"container {name}: image {image} is not pinned to a version")
+    return [f"FAIL {where}: {problem}" for problem in problems]
+workloads = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+scaled = set()
+pods = 0
+failures_before = failures
+documents = []
+for path in sorted(glob.glob("k8s/*.yaml") + glob.glob("k8s/alternatives/*.yaml")):
+    documents += [(path, d) for d in yaml.safe_load_all(open(path)) if d]
+for path, document in documents:
+    if document["kind"] == "ScaledObject":
+        scaled.add(document["spec"]["scaleTargetRef"]["name"])
+    if document["kind"] == "HorizontalPodAutoscaler":
+        scaled.add(document["spec"]["scaleTargetRef"]["name"])
+for path, document in documents:
+    kind, name = document["kind"], (document.get("metadata") or {}).get("name")
+    if kind == "Namespace":
+        labels = document["metadata"].get("labels") or {}
+        if labels.get("pod-security.kubernetes.io/enforce") != "restricted":
+            print(f"FAIL {path}: namespace {name} does not enforce Pod Security restricted")
+            failures += 1
+    pod = None
+    if kind in workloads:
+        pod = document["spec"]["template"]["spec"]
+        if name in scaled and "replicas" in document["spec"]:
+            print(f"FAIL {path}: {kind} {name} sets replicas, but an autoscaler owns them")
+            failures += 1
+    elif kind == "CronJob":
+        pod = document["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    elif kind == "Pod":
+        pod = document["spec"]
+    elif kind == "RabbitmqCluster":
+        image = document["spec"].get("image")
+        if not image or image.endswith(":latest"):
+            print(f"FAIL {path}: RabbitmqCluster {name}: image not pinned")
+            failures += 1
+        pod = ((((document["spec"].get("override") or {}).get("statefulSet") or {}).get("spec") or {})
+               .get("template") or {}).get("spec") or {}
+        names = {c.get("name") for c in (pod.get("initContainers") or []) + (pod.get("containers") or [])}
+        if not {"setup-container", "rabbitmq"} <= names:
+            print(f"FAIL {path}: RabbitmqCluster {name}: the override must secure the operator's "
+                  f"setup-container and rabbitmq containers (has {sorted(n for n in names if n)})")
+            failures += 1
+    if pod is not None:
+        pods += 1
+        for problem in pod_problems(f"{path} {kind} {name}", pod):
+            print(problem)
+            failures += 1
+if failures == failures_before:
+    print(f"pod security: {pods} pod templates meet Pod Security restricted, images pinned")
 
 # Every tally_* metric the dashboard and the rules use must exist in the code.
 exported = set()
