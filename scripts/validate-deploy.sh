@@ -11,7 +11,9 @@
 # - deploy/compose.yaml against the Compose specification
 #   (check-jsonschema's vendored compose-spec schema);
 # - Prometheus config and rules, the Grafana dashboard: well-formed, and
-#   every tally_* metric they use is one the code exports.
+#   every tally_* metric they use is one the code exports; with promtool
+#   installed, `promtool check rules` and the rule unit tests
+#   (prometheus/alerts.test.yml), else a printed note that they were skipped.
 # Tools from PyPI in a venv under .state/ (installed on first use).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -429,6 +431,21 @@ else:
     print(f"configuration variables: {len({n for n, _ in named})} used in deploy/, all documented keys")
 sys.exit(1 if failures else 0)
 PY
+
+# promtool, where installed (Debian: apt-get install prometheus; or
+# PROMTOOL=/path/to/promtool): the config's syntax, the rules, and the rules'
+# unit tests (prometheus/alerts.test.yml: e.g. TallyNoProgress fires when
+# every worker is down and no worker series exists).
+promtool="${PROMTOOL:-$(command -v promtool || true)}"
+if [[ -n "$promtool" ]]; then
+    echo "prometheus (promtool $("$promtool" --version 2>&1 | head -n1 | awk '{print $3}')):"
+    "$promtool" check config --syntax-only prometheus/prometheus.yml
+    "$promtool" check rules prometheus/alerts.yml
+    "$promtool" test rules prometheus/alerts.test.yml
+else
+    echo "prometheus: NOTE promtool not found, so promtool check rules and the rule unit tests" \
+         "(prometheus/alerts.test.yml) were skipped; apt-get install prometheus provides it, or set PROMTOOL="
+fi
 
 echo "compose:"
 "$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml
