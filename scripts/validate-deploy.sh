@@ -380,6 +380,31 @@ for path, document in documents:
 if failures == failures_before:
     print(f"pod security: {pods} pod templates meet Pod Security restricted, images pinned")
 
+# compose.yaml, the same shapes: every service a non-root user, no
+# capabilities, no privilege escalation, an image pinned to a release.
+failures_before = failures
+services = yaml.safe_load(open("compose.yaml"))["services"]
+for name, service in services.items():
+    problems = []
+    image = service.get("image", "")
+    if not image or image.endswith(":latest") or ":" not in image.rsplit("/", 1)[-1]:
+        problems.append(f"image {image or '(none)'} is not pinned to a version")
+    user = str(service.get("user", "")).split(":")[0]
+    if user in ("", "0", "root"):
+        problems.append("no non-root user")
+    if "ALL" not in (service.get("cap_drop") or []):
+        problems.append("cap_drop lacks ALL")
+    if not any(str(option).replace("=", ":") in ("no-new-privileges:true", "no-new-privileges")
+               for option in service.get("security_opt") or []):
+        problems.append("no no-new-privileges")
+    if service.get("privileged"):
+        problems.append("privileged")
+    for problem in problems:
+        print(f"FAIL compose.yaml service {name}: {problem}")
+        failures += 1
+if failures == failures_before:
+    print(f"compose services: {len(services)} non-root, capabilities dropped, no-new-privileges, images pinned")
+
 # Every tally_* metric the dashboard and the rules use must exist in the code.
 exported = set()
 for source in glob.glob("../Sources/**/*.swift", recursive=True):
