@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "TallyWorkerCommand",
             dependencies: [
-                "TallyWorker", "TallyRuntime",
+                "TallyCore", "TallyWorker", "TallyRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "TallyAggregatorCommand",
             dependencies: [
-                "TallyAggregator", "TallyRuntime",
+                "TallyCore", "TallyAggregator", "TallyRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

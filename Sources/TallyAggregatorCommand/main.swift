@@ -1,4 +1,5 @@
 import ArgumentParser
+import TallyCore
 import ServiceLifecycle
 import TallyAggregator
 import TallyRuntime
@@ -17,7 +18,8 @@ struct TallyAggregatorCommand: ConfiguredProcess {
             Every key and its default: Config/README.md; \
             `tally config print --aggregator` shows the effective values and where each came from. \
             SIGTERM or SIGINT: stop serving, commit and ack the ingest batch in flight, exit 0.
-            """)
+            """,
+        version: BuildInfo.version)
 
     typealias Settings = AggregatorConfiguration
 

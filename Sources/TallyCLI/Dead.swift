@@ -19,6 +19,7 @@ struct Dead: AsyncParsableCommand {
         @Option(help: "Show at most this many.") var limit = 20
         @Option(help: "First wait until at least this many are queued (or --timeout passes).") var expect = 0
         @Option(help: "Seconds to wait for --expect.") var timeout = 30
+        @Option(help: "text, or json: one array of letters (bodies exact, as base64).") var format = OutputFormat.text
 
         func run() async throws {
             let settings = try await connection.load()
@@ -34,6 +35,10 @@ struct Dead: AsyncParsableCommand {
                 }
             }
             let letters = try inspector.list(limit: limit)
+            if format == .json {
+                print("[" + letters.map { DeadLetterJSON.render($0, headers: false) }.joined(separator: ",\n") + "]")
+                return
+            }
             if letters.isEmpty { print("\(settings.topology.deadQueue) is empty") }
             for letter in letters {
                 var body = String(decoding: letter.body.prefix(160), as: UTF8.self)
@@ -59,6 +64,7 @@ struct Dead: AsyncParsableCommand {
             abstract: "Show one dead letter in full: reason, death and replay counts, every header, the whole body.")
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: "Its position (1 is the oldest; see `tally dead list`).") var position: Int
+        @Option(help: "text, or json: one object with every header (the body exact, as base64).") var format = OutputFormat.text
 
         func validate() throws {
             guard position >= 1 else { throw ValidationError("the position counts from 1 (the oldest letter)") }
@@ -71,6 +77,10 @@ struct Dead: AsyncParsableCommand {
             guard let letter = found else {
                 progress("no dead letter at position \(position): \(queued) queued in \(settings.topology.deadQueue)")
                 throw ExitCode(1)
+            }
+            if format == .json {
+                print(DeadLetterJSON.render(letter, headers: true))
+                return
             }
             print("position: \(letter.position)")
             print("recordId: \(letter.recordId ?? "(none: the body has no readable recordId)")")

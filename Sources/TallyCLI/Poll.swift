@@ -58,11 +58,14 @@ struct PollVendor: AsyncParsableCommand {
     @Option(help: "A request without an answer by then has failed.")
     var requestTimeoutMs: Int64 = 30_000
 
-    @Option(help: "Backoff after failures: first wait …")
-    var backoffInitialMs = 1_000
+    // Not --backoff-initial-ms: that is the configuration key
+    // backoff.initialMs (reconnecting to the broker and Redis), and a
+    // configuration flag would take it before this command saw it.
+    @Option(help: "After a failed vendor request, first wait …")
+    var retryInitialMs = 1_000
 
     @Option(help: "… doubling up to this (with jitter).")
-    var backoffMaxMs = 60_000
+    var retryMaxMs = 60_000
 
     @Option(help: "Names this poller's cursor and request history in Redis.")
     var stateName = "vendor"
@@ -91,7 +94,7 @@ struct PollVendor: AsyncParsableCommand {
         settings.rateMarginMilliseconds = rateMarginMs
         settings.idleMilliseconds = idleMs
         settings.requestTimeoutMilliseconds = requestTimeoutMs
-        settings.backoff = BackoffPolicy(initialMilliseconds: backoffInitialMs, maximumMilliseconds: backoffMaxMs)
+        settings.backoff = BackoffPolicy(initialMilliseconds: retryInitialMs, maximumMilliseconds: retryMaxMs)
         settings.stateName = stateName
         settings.stopWhenCaughtUp = once
         let poller: VendorPoller

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TallyCore
 import Foundation
 import TallyAggregator
 import TallyRuntime
@@ -16,6 +17,7 @@ struct TallyCommand: AsyncParsableCommand {
             overridden by a flag per key placed anywhere (amqp.url -> --amqp-url amqps://…, \
             redis.port -> --redis-port 6380). `tally config print` lists every key.
             """,
+        version: BuildInfo.version,
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, ConfigCommand.self,
             Report.self,

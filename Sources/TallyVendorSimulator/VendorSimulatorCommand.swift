@@ -13,7 +13,8 @@ import TallyCore
 struct VendorSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-vendor-simulator",
-        abstract: "Serve a simulated, rate-limited vendor transaction API (GET /transactions, POST /transactions, POST /faults, GET /stats).")
+        abstract: "Serve a simulated, rate-limited vendor transaction API (GET /transactions, POST /transactions, POST /faults, GET /stats).",
+        version: BuildInfo.version)
 
     @Option(help: "Listen address.")
     var host = "127.0.0.1"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TallyCore
 import Logging
 import ServiceLifecycle
 import TallyRuntime
@@ -18,7 +19,8 @@ struct TallyWorkerCommand: ConfiguredProcess {
             Every key and its default: Config/README.md; \
             `tally config print` shows the effective values and where each came from. \
             SIGTERM finishes the batch in flight, acks it and exits 0; a second SIGTERM exits at once.
-            """)
+            """,
+        version: BuildInfo.version)
 
     typealias Settings = WorkerConfiguration
 

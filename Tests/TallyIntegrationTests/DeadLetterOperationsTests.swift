@@ -80,6 +80,33 @@ struct DeadLetterOperationsTests {
         #expect(try deadBodies(environment) == bodies)
     }
 
+    /// `--format json`: what scripts read. Bodies come back exact (base64),
+    /// invalid UTF-8 included, and the letters stay queued.
+    @Test func listAndShowAsJSONGiveEveryFieldAndTheExactBody() throws {
+        let environment = TestEnvironment("dead-json")
+        defer { environment.cleanUp() }
+        try environment.declareTopology()
+        let bodies = try deadLetters(environment, [("\(environment.runId)-a", "invalid-field", 1), (nil, "malformed-json", 0)])
+
+        let list = try TallyCLI.run(environment, ["dead", "list", "--format", "json"])
+        #expect(list.status == 0, "\(list.errors)")
+        let letters = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]] ?? []
+        #expect(letters.count == 2)
+        #expect(letters.first?["recordId"] as? String == "\(environment.runId)-a")
+        #expect(letters.first?["reason"] as? String == "invalid-field" && letters.first?["replays"] as? Int == 1)
+        #expect(letters.last?["recordId"] is NSNull && letters.last?["reason"] as? String == "malformed-json")
+        #expect(letters.map { ($0["body"] as? String).flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } } == bodies)
+
+        let show = try TallyCLI.run(environment, ["dead", "show", "1", "--format", "json"])
+        #expect(show.status == 0, "\(show.errors)")
+        let letter = try JSONSerialization.jsonObject(with: Data(show.output.utf8)) as? [String: Any]
+        #expect(letter?["position"] as? Int == 1 && letter?["bodyBytes"] as? Int == bodies[0].count)
+        #expect((letter?["headers"] as? [String: String])?["x-tally-reason"] == "invalid-field")
+        #expect(letter?["bodyText"] as? String == String(decoding: bodies[0], as: UTF8.self))
+        try waitUntil("the letters back in the queue") { try deadCount(environment) == 2 }
+        #expect(try deadBodies(environment) == bodies)
+    }
+
     /// Each selective replay sends exactly the selected letters back (with
     /// a replay count one higher) and leaves every other letter in place,
     /// in order; a selected letter at the replay limit stays too.

@@ -82,6 +82,15 @@ struct ExactIdentifiersTests {
         let cli = try CLIProcess.run(environment, ["summary", destination])
         #expect(cli.status == 0, "\(cli.standardError)")
         #expect(cli.standardOutput.contains(expected))
+        let json = try CLIProcess.run(environment, ["summary", destination, "--format", "json"])
+        #expect(json.status == 0, "\(json.standardError)")
+        let document = try JSONParser.parse(json.standardOutput)
+        #expect(document["destinationId"] == .string(destination))
+        if case .array(let totals)? = document["overall"]?["totals"] {
+            #expect(totals.first?["positive"] == .string(expected), "\(json.standardOutput)")
+        } else {
+            Issue.record("no overall totals in \(json.standardOutput)")
+        }
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
     }

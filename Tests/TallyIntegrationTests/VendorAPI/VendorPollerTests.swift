@@ -15,7 +15,7 @@ import Testing
     static func pollerArguments(unit: String = "EUR") -> [String] {
         [
             "--page-size", "100", "--rate-limit", "\(limit)", "--rate-window-ms", "\(windowMilliseconds)",
-            "--idle-ms", "200", "--request-timeout-ms", "1000", "--backoff-initial-ms", "100", "--backoff-max-ms", "1000",
+            "--idle-ms", "200", "--request-timeout-ms", "1000", "--retry-initial-ms", "100", "--retry-max-ms", "1000",
             "--unit", unit,
         ]
     }

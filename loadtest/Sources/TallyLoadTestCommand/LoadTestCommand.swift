@@ -32,7 +32,8 @@ struct LoadTestCommand: AsyncParsableCommand {
               tally-loadtest --rate 100000/h --seconds 60
               tally-loadtest --records 200000 --duplicates 0.5 --invalid 0.01 --conflicts 0.01
               tally-loadtest --records 1000000 --backlog --after-publish 'scripts/up.sh workers'
-            """)
+            """,
+        version: BuildInfo.version)
 
     @Option(name: .long, help: "Worker configuration file (JSON); default Config/worker.json if present.")
     var config: String?
