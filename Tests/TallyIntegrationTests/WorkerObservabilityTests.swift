@@ -48,6 +48,14 @@ struct WorkerObservabilityTests {
         #expect(metrics["tally_worker_alerts_total"] == Double(alerts))
         #expect(metrics["tally_worker_ready"] == 1)
         #expect(metrics["tally_worker_reconnects_total"] == 0)
+        // The process metrics and the build, read from /proc at the scrape.
+        #expect(metrics["tally_build_info{version=\"\(BuildInfo.version)\",process=\"tally-worker\"}"] == 1)
+        #expect((metrics["process_resident_memory_bytes"] ?? 0) > 1_000_000)
+        #expect((metrics["process_open_fds"] ?? 0) >= 5, "stdio, two broker connections, Redis, the listener")
+        #expect((metrics["process_max_fds"] ?? 0) >= (metrics["process_open_fds"] ?? .infinity))
+        #expect((metrics["process_cpu_seconds_total"] ?? 0) > 0)
+        let started = metrics["process_start_time_seconds"] ?? 0
+        #expect(abs(started - Date().timeIntervalSince1970) < 600, "started minutes ago at most: \(started)")
         #expect((metrics["tally_worker_batch_size_count"] ?? 0) >= 2)
         #expect(metrics["tally_worker_batch_size_sum"] == Double(total))
         for stage in ["gather", "validate", "apply", "publish", "confirm", "forget", "ack"] {

@@ -4,7 +4,8 @@ import Logging
 /// `/health`, `/ready` and `/metrics`, with the same shapes on every
 /// process: `/health` says the process answers, `/ready` whether it can do
 /// its work (200 or 503, with a JSON body that says why), `/metrics` the
-/// Prometheus text format. The routes only read what the process publishes;
+/// Prometheus text format, with the process metrics and the build's
+/// version (``ProcessMetrics``) after the process's own. The routes only read what the process publishes;
 /// they never touch a connection of a blocking loop.
 public struct ObservabilityRoutes: Sendable {
     /// Whether the process is ready, and the JSON object `/ready` answers with.
@@ -28,7 +29,7 @@ public struct ObservabilityRoutes: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: renderMetrics())))
+                body: .init(byteBuffer: ByteBuffer(bytes: renderMetrics() + Array(ProcessMetrics.render().utf8))))
         }
     }
 
