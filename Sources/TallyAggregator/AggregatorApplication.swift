@@ -7,7 +7,7 @@ import TallyStore
 
 /// Wires the aggregator: the index, the ingest service, the API listener
 /// (behind tokens, ``APIGuardMiddleware``) and the admin listener
-/// (`/health`, `/ready`, `/metrics`), run together by one ServiceGroup
+/// (`/health`, `/ready`, `/metrics` and the operator page `/`), run together by one ServiceGroup
 /// that shuts them down gracefully.
 public enum AggregatorApplication {
     public static func services(configuration: AggregatorConfiguration, logger: Logger) throws -> [any Service] {
@@ -32,7 +32,9 @@ public enum AggregatorApplication {
         let readiness = AggregatorReadiness(
             redis: RedisReadExecutor(endpoint: configuration.redis), status: status, settings: configuration.readiness)
         let admin = ObservabilityRoutes(readiness: { await readiness.check() }, metrics: { metrics.render() })
-            .application(settings: configuration.admin, serverName: "tally-aggregator-admin", logger: logger)
+            .application(settings: configuration.admin, serverName: "tally-aggregator-admin", logger: logger) { router in
+                OperatorPageRoute(index: index, status: status).register(on: router)
+            }
         return [ingest, api, admin]
     }
 }

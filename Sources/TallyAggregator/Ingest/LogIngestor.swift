@@ -151,6 +151,7 @@ final class LogIngestor {
             ackInFlight = true
             metrics.readEntries.increment(by: Int64(entries.count))
             metrics.ingestedRecords.increment(by: Int64(inserted))
+            status.recordIngested(inserted)
             profile.batches += 1
             profile.entries += entries.count
             if stopping {

@@ -40,12 +40,15 @@ public struct ObservabilityRoutes: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// A listener that serves only these routes (the worker's, the poller's).
+    /// A listener that serves these routes (the worker's, the poller's),
+    /// plus any `more` registers (the aggregator's operator page).
     public func application(
-        settings: HTTPListenerSettings, serverName: String, logger: Logger
+        settings: HTTPListenerSettings, serverName: String, logger: Logger,
+        more: (Router<BasicRequestContext>) -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         register(on: router)
+        more(router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
