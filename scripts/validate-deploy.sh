@@ -422,9 +422,16 @@ for group in rules["groups"]:
         used |= set(re.findall(r"\btally_[a-z_]+", rule["expr"]))
 yaml.safe_load(open("prometheus/prometheus.yml"))
 dashboard = json.load(open("grafana/tally-dashboard.json"))
+fixed_windows = []
 for panel in dashboard["panels"]:
     for target in panel["targets"]:
         used |= set(re.findall(r"\btally_[a-z_]+", target["expr"]))
+        # Grafana's $__rate_interval follows the scrape interval and the
+        # zoom; a fixed [1m] is empty when scrapes are a minute apart.
+        fixed_windows += re.findall(r"\[\d+[smhd]\]", target["expr"])
+if fixed_windows:
+    print(f"FAIL dashboard queries with fixed range windows instead of $__rate_interval: {fixed_windows}")
+    failures += 1
 unknown = sorted(m for m in used if not known(m))
 if unknown:
     print(f"FAIL metrics used in deploy/ but not exported: {unknown}")
