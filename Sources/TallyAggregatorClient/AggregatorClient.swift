@@ -46,10 +46,10 @@ public struct AggregatorClient: Sendable {
     /// (all pages of `GET /v1/accounts`).
     public func accounts() async throws(AggregatorClientError) -> [String] {
         var accounts: [String] = []
-        var after: String?
+        var cursor: String?
         repeat {
             var path = "/v1/accounts?limit=1000"
-            if let after { path += "&after=" + HTTPFetch.encoded(after) }
+            if let cursor { path += "&cursor=" + HTTPFetch.encoded(cursor) }
             let (status, body, url) = try await get(path)
             guard status == 200, let page = try? JSONParser.parse(body), case .array(let entries)? = page["accounts"]
             else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
@@ -59,8 +59,8 @@ public struct AggregatorClient: Sendable {
                 }
                 accounts.append(account)
             }
-            if case .string(let next)? = page["nextAfter"] { after = next } else { after = nil }
-        } while after != nil
+            if case .string(let next)? = page["nextCursor"] { cursor = next } else { cursor = nil }
+        } while cursor != nil
         return accounts
     }
 

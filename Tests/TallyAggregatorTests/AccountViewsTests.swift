@@ -96,7 +96,7 @@ import TallyCore
             let page = try await query.accounts(after: after, limit: 4)
             seen += page.accounts.map(\.account)
             #expect(page.accounts.allSatisfy { $0.transactionCount == 3 })
-            after = page.nextAfter
+            after = page.lastIfMore
         } while after != nil
         #expect(seen == accounts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
         #expect(AccountReportQuery.upperBound(ofPrefix: "account:") == "account;")
@@ -117,9 +117,9 @@ import TallyCore
     @Test func listParametersAreCheckedAndNamed() throws {
         let defaults = try AccountParameters.list([])
         #expect(defaults.after == nil && defaults.limit == 100)
-        let given = try AccountParameters.list([("limit", "1000"), ("after", "42")])
+        let given = try AccountParameters.list([("limit", "1000"), ("cursor", AccountParameters.cursor.encode([.text("42")]))])
         #expect(given.after == "42" && given.limit == 1000)
-        #expect(throws: InvalidParameter("other", "is not a parameter of this route (it takes: after, limit)")) {
+        #expect(throws: InvalidParameter("other", "is not a parameter of this route (it takes: cursor, limit)")) {
             try AccountParameters.list([("limit", "10"), ("other", "x")])
         }
         let bad: [([(name: String, value: String)], InvalidParameter)] = [
@@ -128,7 +128,10 @@ import TallyCore
             ([("limit", "+5")], InvalidParameter("limit", "must be an integer from 1 to 1000")),
             ([("limit", "ten")], InvalidParameter("limit", "must be an integer from 1 to 1000")),
             ([("limit", "5"), ("limit", "6")], InvalidParameter("limit", "given more than once")),
-            ([("after", "")], InvalidParameter("after", "must not be empty")),
+            ([("after", "42")], InvalidParameter("after", "is not a parameter of this route (it takes: cursor, limit)")),
+            ([("cursor", "42")], InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")),
+            ([("cursor", PageCursor(route: "summary").encode([.text("42")]))],
+             InvalidParameter("cursor", "a cursor of another route (pass this route's nextCursor unchanged)")),
         ]
         for (parameters, expected) in bad {
             #expect(throws: expected) { try AccountParameters.list(parameters) }

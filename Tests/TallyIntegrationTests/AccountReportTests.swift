@@ -124,8 +124,8 @@ struct AccountReportTests {
                 guard case .string(let account)? = entry["account"] else { throw TestFailure(page.text) }
                 listed.append(account)
             }
-            guard case .string(let next)? = page.json["nextAfter"] else { break }
-            page = try aggregator.get("/v1/accounts?limit=2&after=\(Self.encoded(next))")
+            guard case .string(let next)? = page.json["nextCursor"] else { break }
+            page = try aggregator.get("/v1/accounts?limit=2&cursor=\(Self.encoded(next))")
         }
         #expect(listed == ledger.accounts)
 

@@ -84,7 +84,7 @@ public struct AggregatorRoutes: Sendable {
         do {
             let parameters = try QueryParameters(request, known: ["limit", "cursor"])
             limit = try parameters.limit(default: Self.summaryReferences.default, max: Self.summaryReferences.max)
-            after = try parameters["cursor"].map { (cursor) throws(InvalidParameter) in try ReferenceCursor.decode(cursor) }
+            after = try PageCursor.references(of: id).parameter(parameters["cursor"], arity: 1) { $0[0].text }
         } catch {
             return ProblemDetails(error).response
         }
@@ -93,7 +93,7 @@ public struct AggregatorRoutes: Sendable {
             let summary = try await redis.run { connection in
                 try SummaryReader(connection: connection, layout: layout).destination(id, referencesAfter: after, limit: limit)
             }
-            return Self.json(200, DestinationSummaryJSON.render(summary, nextCursor: summary.lastReferenceIfMore.map(ReferenceCursor.encode)))
+            return Self.json(200, DestinationSummaryJSON.render(summary, nextCursor: summary.lastReferenceIfMore.map { PageCursor.references(of: id).encode([.text($0)]) }))
         } catch {
             logger.warning("live summary of \(id) failed: \(error)")
             return ProblemDetails(status: 503, title: "Redis unavailable", detail: "live summaries come from Redis, which did not answer").response
@@ -101,4 +101,12 @@ public struct AggregatorRoutes: Sendable {
     }
 
     static func json(_ status: Int, _ body: String) -> Response { ObservabilityRoutes.json(status, body) }
+}
+
+extension PageCursor {
+    /// The references of a live summary, in byte order, bound to the
+    /// destination: the position is the last reference shown.
+    static func references(of destination: String) -> PageCursor {
+        PageCursor(route: "summary", binding: binding([("id", destination)]))
+    }
 }

@@ -11,6 +11,7 @@ import TallyCore
 /// Paging: records in (destinationId, time, recordId) order, `limit + 1`
 /// fetched to know whether a next page exists. A page carries the groups
 /// that have records on it, each with totals over *all* its matching records.
+/// With `totalsOnly` the groups themselves are paged, in destinationId order.
 public struct AggregationEngine: Sendable {
     public let index: RecordIndex
 
@@ -24,10 +25,12 @@ public struct AggregationEngine: Sendable {
 
     static func run(_ query: AggregationQuery, _ db: Database) throws -> AggregationResult {
         if query.totalsOnly {
-            let groups = try totals(query.filters, destinations: nil, db)
+            let page = try groupPage(query, db)
+            let groups = page.destinations.isEmpty ? [] : try totals(query.filters, destinations: page.destinations, db)
+            let next = page.more ? page.destinations.last.map { PageCursor.groups(query.filters).encode([.text($0)]) } : nil
             return AggregationResult(
                 groups: groups.map { AggregationGroup(destinationId: $0.destinationId, count: $0.count, totals: $0.totals, records: nil) },
-                nextCursor: nil)
+                nextCursor: next)
         }
         let page = try records(query, db)
         guard !page.rows.isEmpty else { return AggregationResult(groups: [], nextCursor: nil) }
@@ -94,6 +97,22 @@ public struct AggregationEngine: Sendable {
                 recordId: row[3])
         }
         return (rows, next)
+    }
+
+    /// The destinations of a page of groups (`totalsOnly`): the first
+    /// `limit` with matching records after the cursor's, in byte order, and
+    /// whether more follow (`limit + 1` are asked for).
+    static func groupPage(_ query: AggregationQuery, _ db: Database) throws -> (destinations: [String], more: Bool) {
+        var filter = SQLFilter(query.filters)
+        if let after = query.afterGroup { filter.add("destination > ?", [after]) }
+        let index = try pageIndex(query.filters, db)
+        var destinations = try String.fetchAll(
+            db,
+            sql: "SELECT DISTINCT destination FROM records INDEXED BY \(index) \(filter.whereClause) ORDER BY destination LIMIT ?",
+            arguments: StatementArguments(filter.arguments + [query.limit + 1]))
+        let more = destinations.count > query.limit
+        if more { destinations.removeLast() }
+        return (destinations, more)
     }
 
     private static func pageIndex(_ filters: AggregationQuery.Filters, _ db: Database) throws -> String {

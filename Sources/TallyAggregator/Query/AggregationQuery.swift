@@ -31,19 +31,11 @@ public struct AggregationQuery: Sendable, Equatable {
         /// cursor replayed with other filters is refused rather than
         /// silently paging a different result (FNV-1a, 64 bits).
         public var fingerprint: String {
-            var text = ""
-            func add(_ name: String, _ value: String?) {
-                text += name
-                if let value { text += "=\(value.utf8.count):" + value } else { text += "-" }
-                text += "|"
-            }
-            add("start", start.map { "\($0.milliseconds).\($0.subMillisecondNanos)" })
-            add("end", end.map { "\($0.milliseconds).\($0.subMillisecondNanos)" })
-            add("type", type?.rawValue)
-            add("destinationId", destinationId)
-            add("sourceId", sourceId)
-            add("reference", reference)
-            return FNV1a.hex64(text)
+            PageCursor.binding([
+                ("start", start.map { "\($0.milliseconds).\($0.subMillisecondNanos)" }),
+                ("end", end.map { "\($0.milliseconds).\($0.subMillisecondNanos)" }),
+                ("type", type?.rawValue), ("destinationId", destinationId), ("sourceId", sourceId), ("reference", reference),
+            ])
         }
     }
 
@@ -53,15 +45,22 @@ public struct AggregationQuery: Sendable, Equatable {
     public var filters: Filters
     /// Records per page.
     public var limit: Int
-    /// Where the previous page stopped; nil for the first page.
+    /// Where the previous page of records stopped; nil for the first page.
     public var after: PageCursor.Position?
-    /// Only groups with their count and totals, no records and no paging.
+    /// With `totalsOnly`: the last destinationId of the previous page of groups.
+    public var afterGroup: String?
+    /// Only groups with their count and totals, no records; `limit` and
+    /// `cursor` then page the groups.
     public var totalsOnly: Bool
 
-    public init(filters: Filters = Filters(), limit: Int = defaultLimit, after: PageCursor.Position? = nil, totalsOnly: Bool = false) {
+    public init(
+        filters: Filters = Filters(), limit: Int = defaultLimit, after: PageCursor.Position? = nil,
+        afterGroup: String? = nil, totalsOnly: Bool = false
+    ) {
         self.filters = filters
         self.limit = limit
         self.after = after
+        self.afterGroup = afterGroup
         self.totalsOnly = totalsOnly
     }
 }

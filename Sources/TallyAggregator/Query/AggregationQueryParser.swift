@@ -46,12 +46,16 @@ public enum AggregationQueryParser {
         }
         query.limit = try values.limit(default: query.limit, max: AggregationQuery.maxLimit)
         if let cursor = values["cursor"] {
-            do {
-                query.after = try PageCursor.decode(cursor, filters: filters)
-            } catch .otherFilters {
-                throw InvalidParameter("cursor", "this cursor belongs to a query with other filters")
+            do throws(PageCursor.DecodeError) {
+                if query.totalsOnly {
+                    let keys = try PageCursor.groups(filters).decode(cursor, arity: 1)
+                    guard let destination = keys[0].text else { throw PageCursor.DecodeError.malformed }
+                    query.afterGroup = destination
+                } else {
+                    query.after = try PageCursor.decode(cursor, filters: filters)
+                }
             } catch {
-                throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
+                throw PageCursor.invalid(error)
             }
         }
         return query

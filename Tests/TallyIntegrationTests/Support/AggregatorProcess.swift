@@ -137,11 +137,28 @@ final class AggregatorProcess {
         return HTTPResult(status: answer.status, contentType: answer.header("Content-Type") ?? "", body: answer.body)
     }
 
+    /// Every group of `GET /v1/aggregations?totalsOnly=true&<query>`,
+    /// following `nextCursor` page by page (`limit` groups a page).
+    func totalsOnlyGroups(_ query: String = "", limit: Int = 1_000) throws -> [JSONValue] {
+        var groups: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            var path = "/v1/aggregations?totalsOnly=true&limit=\(limit)" + (query.isEmpty ? "" : "&" + query)
+            if let cursor { path += "&" + queryString([URLQueryItem(name: "cursor", value: cursor)]) }
+            let result = try get(path)
+            guard result.status == 200, case .array(let page)? = result.json["groups"] else {
+                throw TestFailure("\(path): \(result.status) \(result.text)")
+            }
+            groups += page
+            if case .string(let next)? = result.json["nextCursor"] { cursor = next } else { cursor = nil }
+        } while cursor != nil
+        return groups
+    }
+
     /// Waits until `/ready` says the index is caught up with the log.
     func waitUntilCaughtUp(records: Int, timeout: Duration = .seconds(60)) throws {
         try waitUntil("the aggregator to index \(records) records", timeout: timeout) {
-            let totals = try get("/v1/aggregations?totalsOnly=true").json
-            guard case .array(let groups)? = totals["groups"] else { return false }
+            let groups = try totalsOnlyGroups()
             let count = groups.reduce(0) { sum, group in
                 if case .number(let n)? = group["count"] { return sum + (Int(n) ?? 0) }
                 return sum

@@ -13,18 +13,27 @@ struct AggregatorTotalsProbe {
         client = AggregatorClient(baseURL: url, timeoutSeconds: 60)
     }
 
-    /// `/v1/aggregations?sourceId=…&totalsOnly=true`, parsed exactly.
+    /// `/v1/aggregations?sourceId=…&totalsOnly=true`, every page, parsed exactly.
     func totals(sourceId: String) throws -> ExactOracle {
-        let answer: (status: Int, body: [UInt8], url: String)
-        do {
-            answer = try client.getBlocking("/v1/aggregations?sourceId=\(HTTPFetch.encoded(sourceId))&totalsOnly=true")
-        } catch {
-            throw LoadTestError("no answer from the aggregator: \(error)")
-        }
-        guard answer.status == 200 else {
-            throw LoadTestError("aggregator at \(answer.url) answered \(answer.status): \(AggregatorClient.excerpt(answer.body))")
-        }
-        return try AggregatorTotals.parse(answer.body)
+        var totals = ExactOracle(groups: [:])
+        var cursor: String?
+        repeat {
+            var path = "/v1/aggregations?sourceId=\(HTTPFetch.encoded(sourceId))&totalsOnly=true&limit=1000"
+            if let cursor { path += "&cursor=" + HTTPFetch.encoded(cursor) }
+            let answer: (status: Int, body: [UInt8], url: String)
+            do {
+                answer = try client.getBlocking(path)
+            } catch {
+                throw LoadTestError("no answer from the aggregator: \(error)")
+            }
+            guard answer.status == 200 else {
+                throw LoadTestError("aggregator at \(answer.url) answered \(answer.status): \(AggregatorClient.excerpt(answer.body))")
+            }
+            let page = try AggregatorTotals.parsePage(answer.body)
+            totals = AggregatorTotals.merging(totals, page.totals)
+            cursor = page.nextCursor
+        } while cursor != nil
+        return totals
     }
 
     /// Polls until the aggregator's totals count `records` or more (it

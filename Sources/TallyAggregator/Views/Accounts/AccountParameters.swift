@@ -20,13 +20,17 @@ public enum AccountParameters {
         return try QueryParameters.identifier(account, "account", maxLength: maxAccountLength)
     }
 
-    /// Paging of the account list: `limit` (1–1000, default 100) and `after`
-    /// (the previous page's `nextAfter`); other parameters are ignored, a
-    /// parameter given twice is refused.
+    /// Paging of the account list: `limit` (1–1000, default 100) and
+    /// `cursor` (the previous page's `nextCursor`, whose position is the last
+    /// account shown); another parameter, one given twice, or a cursor of
+    /// another route is refused.
     public static func list(_ parameters: [(name: String, value: String)]) throws(InvalidParameter) -> (after: String?, limit: Int) {
-        let values = try QueryParameters(parameters, known: ["limit", "after"])
+        let values = try QueryParameters(parameters, known: ["limit", "cursor"])
         let limit = try values.limit(default: defaultLimit, max: maxLimit)
-        let after = try values.identifier("after", maxLength: maxAccountLength)
+        let after = try cursor.parameter(values["cursor"], arity: 1) { $0[0].text }
         return (after, limit)
     }
+
+    /// The account list's cursor (nothing but the order to bind to).
+    static let cursor = PageCursor(route: "accounts")
 }

@@ -43,11 +43,12 @@ public struct AccountReportQuery: Sendable {
     /// One page of accounts in byte order, each with its transaction count.
     public struct AccountPage: Sendable, Equatable {
         public let accounts: [(account: String, transactionCount: Int)]
-        /// The last account of this page when more may follow: pass it as `after`.
-        public let nextAfter: String?
+        /// The last account of this page when more follow: the position of
+        /// the route's `nextCursor`, passed back as `after`.
+        public let lastIfMore: String?
 
         public static func == (a: AccountPage, b: AccountPage) -> Bool {
-            a.nextAfter == b.nextAfter && a.accounts.elementsEqual(b.accounts) { $0 == $1 }
+            a.lastIfMore == b.lastIfMore && a.accounts.elementsEqual(b.accounts) { $0 == $1 }
         }
     }
 
@@ -73,7 +74,7 @@ public struct AccountReportQuery: Sendable {
                 guard let account = namespace.key(ofDestination: destination) else { continue }
                 accounts.append((account, row[1]))
             }
-            return AccountPage(accounts: accounts, nextAfter: rows.count > limit ? accounts.last?.account : nil)
+            return AccountPage(accounts: accounts, lastIfMore: rows.count > limit ? accounts.last?.account : nil)
         }
     }
 

@@ -88,9 +88,9 @@ public struct AccountRoutes: Sendable {
                 out += ",\"transactionCount\":\(entry.transactionCount)}"
             }
             out += "]"
-            if let next = page.nextAfter {
-                out += ",\"nextAfter\":"
-                JSONWriter.appendQuoted(next, to: &out)
+            if let last = page.lastIfMore {
+                out += ",\"nextCursor\":"
+                JSONWriter.appendQuoted(AccountParameters.cursor.encode([.text(last)]), to: &out)
             }
             return AggregatorRoutes.json(200, out + "}")
         } catch {

@@ -4,14 +4,14 @@ import TallyCore
 /// The response bodies of ``ReadingsViews`` (shapes in openapi/aggregator.yaml).
 /// Amounts are exact decimal strings, in kWh.
 enum ReadingsJSON {
-    static func readings(icp: String, range: LocalDateRange, rows: [ReadingsQueries.Row]) -> String {
-        var consumption = ExactDecimal.zero
-        var injection = ExactDecimal.zero
+    static func readings(
+        icp: String, range: LocalDateRange, rows: [ReadingsQueries.Row], count: Int, consumption: ExactDecimal,
+        injection: ExactDecimal, nextCursor: String?
+    ) -> String {
         var items = ""
         let validator = RecordValidator()
         for row in rows {
             guard case .success(let record) = validator.validate(Array(row.json.utf8)) else { continue }
-            if row.type == .positive { consumption += row.amount } else { injection += row.amount }
             if !items.isEmpty { items += "," }
             items += "{\"readTimestamp\":"
             JSONWriter.appendQuoted(record.timeText, to: &items)
@@ -21,13 +21,14 @@ enum ReadingsJSON {
         }
         var out = "{\"icpId\":"
         JSONWriter.appendQuoted(icp, to: &out)
-        out += ",\"from\":\"\(range.from)\",\"to\":\"\(range.to)\",\"unit\":\"\(ReadingRowMapper.unit)\",\"count\":\(rows.count)"
+        out += ",\"from\":\"\(range.from)\",\"to\":\"\(range.to)\",\"unit\":\"\(ReadingRowMapper.unit)\",\"count\":\(count)"
         out += ",\"totals\":{\"consumption\":\"\(consumption)\",\"injection\":\"\(injection)\",\"net\":\"\(consumption - injection)\"}"
-        out += ",\"readings\":[\(items)]}"
-        return out
+        out += ",\"readings\":[\(items)]"
+        if let nextCursor { out += ",\"nextCursor\":" + quotedOrNull(nextCursor) }
+        return out + "}"
     }
 
-    static func runs(icp: String, _ runs: [MatchSelection.RunSummary]) -> String {
+    static func runs(icp: String, _ runs: [MatchSelection.RunSummary], nextCursor: String?) -> String {
         var out = "{\"icpId\":"
         JSONWriter.appendQuoted(icp, to: &out)
         out += ",\"runs\":["
@@ -40,7 +41,9 @@ enum ReadingsJSON {
             JSONWriter.appendQuoted(run.lastDate, to: &item)
             return item + "}"
         }.joined(separator: ",")
-        return out + "]}"
+        out += "]"
+        if let nextCursor { out += ",\"nextCursor\":" + quotedOrNull(nextCursor) }
+        return out + "}"
     }
 
     static func totals(icp: String, run: String?, range: LocalDateRange, _ sides: [(MatchSide, [MatchSelection.DayTotal])]) -> String {

@@ -8,10 +8,13 @@ import TallyCore
 /// output), over the aggregator's index. Registered by ``AggregatorRoutes``
 /// with one call; described in `openapi/aggregator.yaml`.
 ///
-/// - `GET /v1/readings/{icp}?from&to`: raw readings for an ICP and local dates.
-/// - `GET /v1/matches/{icp}/runs`: the algorithm runs that have output for an ICP.
+/// - `GET /v1/readings/{icp}?from&to&limit&cursor`: raw readings for an ICP
+///   and local dates, paged; the totals cover the whole range.
+/// - `GET /v1/matches/{icp}/runs?limit&cursor`: the algorithm runs that have
+///   output for an ICP, paged.
 /// - `GET /v1/matches/{icp}/totals?from&to&side&run`: aggregated output for
-///   an ICP, dates and side (both sides without `side`).
+///   an ICP, dates (at most 366 days, so at most 2 × 366 day entries) and
+///   side (both sides without `side`).
 /// - `GET /v1/matches/{icp}?run&limit&cursor`: aggregated output per day, paged.
 /// - `GET /v1/matches?from&to&run&side&limit&cursor`: output for dates by key (ICP), paged.
 ///
@@ -33,8 +36,8 @@ public struct ReadingsViews: Sendable {
         router.get("/v1/readings/{icp}") { request, context in
             await answer { () async throws -> String in try await readings(request, context.parameters.get("icp")) }
         }
-        router.get("/v1/matches/{icp}/runs") { _, context in
-            await answer { () async throws -> String in try await runs(context.parameters.get("icp")) }
+        router.get("/v1/matches/{icp}/runs") { request, context in
+            await answer { () async throws -> String in try await runs(request, context.parameters.get("icp")) }
         }
         router.get("/v1/matches/{icp}/totals") { request, context in
             await answer { () async throws -> String in try await totals(request, context.parameters.get("icp")) }
@@ -63,24 +66,47 @@ public struct ReadingsViews: Sendable {
 
     // MARK: Handlers
 
+    /// Readings per page, by default and at most: the default holds 92
+    /// days of quarter-hourly reads in both directions.
+    static let readingsPerPage = (default: 10_000, max: 10_000)
+    static let runsPerPage = (default: 100, max: 1_000)
+    /// The longest range of `/v1/matches/{icp}/totals`: its answer lists
+    /// every day of the range per side, so at most 2 × 366 days.
+    static let maxTotalsDays = 366
+
     func readings(_ request: Request, _ rawIcp: String?) async throws -> String {
         let icp = try QueryParameters.icp(rawIcp)
-        let parameters = try QueryParameters(request, known: ["from", "to"])
+        let parameters = try QueryParameters(request, known: ["from", "to", "limit", "cursor"])
         let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true)!
-        let rows = try await queries.readings(icp: icp, range: range)
-        return ReadingsJSON.readings(icp: icp, range: range, rows: rows)
+        let limit = try parameters.limit(default: Self.readingsPerPage.default, max: Self.readingsPerPage.max)
+        let cursor = PageCursor(route: "readings", binding: PageCursor.binding([("icp", icp), ("from", range.from), ("to", range.to)]))
+        let after = try cursor.parameter(parameters["cursor"], arity: 3) { keys -> ReadingsQueries.ReadingPosition? in
+            guard let ms = keys[0].integer, let sub = keys[1].integer, (0..<1_000_000).contains(sub), let id = keys[2].text else { return nil }
+            return ReadingsQueries.ReadingPosition(time: IndexedTime(milliseconds: ms, subMillisecondNanos: sub), recordId: id)
+        }
+        let page = try await queries.readings(icp: icp, range: range, after: after, limit: limit)
+        let next = page.more ? page.last.map { cursor.encode([.integer($0.time.milliseconds), .integer($0.time.subMillisecondNanos), .text($0.recordId)]) } : nil
+        return ReadingsJSON.readings(
+            icp: icp, range: range, rows: page.rows, count: page.count, consumption: page.consumption, injection: page.injection,
+            nextCursor: next)
     }
 
-    func runs(_ rawIcp: String?) async throws -> String {
+    func runs(_ request: Request, _ rawIcp: String?) async throws -> String {
         let icp = try QueryParameters.icp(rawIcp)
-        let entries = MatchSelection.entries(try await queries.matches(icp: icp, range: nil))
-        return ReadingsJSON.runs(icp: icp, MatchSelection.runs(entries))
+        let parameters = try QueryParameters(request, known: ["limit", "cursor"])
+        let limit = try parameters.limit(default: Self.runsPerPage.default, max: Self.runsPerPage.max)
+        let cursor = PageCursor(route: "matches/runs", binding: PageCursor.binding([("icp", icp)]))
+        let after = try cursor.parameter(parameters["cursor"], arity: 1) { $0[0].text }
+        let runs = try await queries.runs(icp: icp, afterRun: after, limit: limit)
+        let page = Array(runs.prefix(limit))
+        let next = runs.count > limit ? page.last.map { cursor.encode([.text($0.run)]) } : nil
+        return ReadingsJSON.runs(icp: icp, page, nextCursor: next)
     }
 
     func totals(_ request: Request, _ rawIcp: String?) async throws -> String {
         let icp = try QueryParameters.icp(rawIcp)
         let parameters = try QueryParameters(request, known: ["from", "to", "side", "run"])
-        let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true, maxDays: nil)!
+        let range = try LocalDateRange.parse(from: parameters["from"], to: parameters["to"], required: true, maxDays: Self.maxTotalsDays)!
         let side = try parameters.side()
         let named = try parameters.run()
         let entries = MatchSelection.entries(try await queries.matches(icp: icp, range: range))
@@ -98,23 +124,21 @@ public struct ReadingsViews: Sendable {
         let parameters = try QueryParameters(request, known: ["run", "limit", "cursor"])
         let named = try parameters.run()
         let limit = try parameters.limit(default: 31, max: Self.maxDaysPerPage)
-        var after: String?
-        if let cursor = parameters["cursor"] {
-            _ = try LocalDateRange.day(cursor, "cursor")
-            after = cursor
+        // The cursor carries the run it paged, so a run imported between two
+        // pages does not switch the list under the client.
+        let cursor = PageCursor(route: "matches/days", binding: PageCursor.binding([("icp", icp), ("run", named)]))
+        let after = try cursor.parameter(parameters["cursor"], arity: 2) { keys -> (run: String, date: String)? in
+            guard let run = keys[0].text, let date = keys[1].text else { return nil }
+            return (run, date)
         }
-        let entries = MatchSelection.entries(try await queries.matches(icp: icp, range: nil))
-        let run = MatchSelection.chosenRun(entries, named: named)
-        var rows: [(date: String, buyer: MatchSelection.DayTotal?, seller: MatchSelection.DayTotal?)] = []
-        if let run {
-            let buyer = Dictionary(uniqueKeysWithValues: MatchSelection.days(entries, run: run, side: .buyer, range: nil).map { ($0.date, $0) })
-            let seller = Dictionary(uniqueKeysWithValues: MatchSelection.days(entries, run: run, side: .seller, range: nil).map { ($0.date, $0) })
-            let dates = Set(buyer.keys).union(seller.keys).filter { date in after.map { date > $0 } ?? true }.sorted()
-            rows = dates.map { ($0, buyer[$0], seller[$0]) }
+        let run: String?
+        if let after { run = after.run } else if let named { run = named } else {
+            run = try await queries.runs(icp: icp, afterRun: nil, limit: 0).first?.run
         }
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last?.date : nil
-        return ReadingsJSON.days(icp: icp, run: run, page, nextCursor: next)
+        guard let run else { return ReadingsJSON.days(icp: icp, run: nil, [], nextCursor: nil) }
+        let page = try await queries.days(icp: icp, run: run, afterDate: after?.date, limit: limit)
+        let next = page.more ? page.days.last.map { cursor.encode([.text(run), .text($0.date)]) } : nil
+        return ReadingsJSON.days(icp: icp, run: run, page.days, nextCursor: next)
     }
 
     func byKey(_ request: Request) async throws -> String {
@@ -123,14 +147,9 @@ public struct ReadingsViews: Sendable {
         let side = try parameters.side()
         let named = try parameters.run()
         let limit = try parameters.limit(default: 100, max: Self.maxIcpsPerPage)
-        var after: String?
-        if let cursor = parameters["cursor"] {
-            do {
-                after = try QueryParameters.icp(cursor)
-            } catch {
-                throw InvalidParameter("cursor", "not a cursor returned by this API (use nextCursor as given)")
-            }
-        }
+        let cursor = PageCursor(
+            route: "matches", binding: PageCursor.binding([("from", range.from), ("to", range.to), ("side", side?.rawValue), ("run", named)]))
+        let after = try cursor.parameter(parameters["cursor"], arity: 1) { $0[0].text }
         let groups = try await queries.matchesByKey(range: range, afterIcp: after, limit: limit)
         var items: [ReadingsJSON.KeyTotals] = []
         for group in groups.prefix(limit) {
@@ -144,7 +163,7 @@ public struct ReadingsViews: Sendable {
             guard totals.contains(where: { $0.1 > 0 }) else { continue }
             items.append(ReadingsJSON.KeyTotals(icp: group.icp, run: run, sides: totals))
         }
-        let next = groups.count > limit ? groups[limit - 1].icp : nil
+        let next = groups.count > limit ? cursor.encode([.text(groups[limit - 1].icp)]) : nil
         return ReadingsJSON.byKey(range: range, items, nextCursor: next)
     }
 }

@@ -2,9 +2,16 @@ import TallyCore
 
 /// Reads the aggregator's `GET /v1/aggregations?…&totalsOnly=true` answer
 /// (`{"groups":[{"destinationId","count","totals":[{"unit","positive",
-/// "negative","net"}]}]}`) into the oracle's shape, exactly.
+/// "negative","net"}]}],"nextCursor"?}`) into the oracle's shape, exactly.
+/// The groups come a page at a time: ``parsePage(_:)`` also returns the
+/// page's `nextCursor`, and ``merging(_:_:)`` joins the pages.
 public enum AggregatorTotals {
     public static func parse(_ body: [UInt8]) throws(LoadTestError) -> ExactOracle {
+        try parsePage(body).totals
+    }
+
+    /// The totals of one page and its `nextCursor` (nil on the last page).
+    public static func parsePage(_ body: [UInt8]) throws(LoadTestError) -> (totals: ExactOracle, nextCursor: String?) {
         let json: JSONValue
         do { json = try JSONParser.parse(body, maxDepth: 16) } catch { throw LoadTestError("aggregator answer is not JSON: \(error)") }
         guard case .array(let groups)? = json["groups"] else { throw LoadTestError("aggregator answer has no \"groups\" array") }
@@ -23,6 +30,13 @@ public enum AggregatorTotals {
             }
             out[destination] = ExactOracle.Group(count: count, totals: amounts)
         }
-        return ExactOracle(groups: out)
+        var next: String?
+        if case .string(let cursor)? = json["nextCursor"] { next = cursor }
+        return (ExactOracle(groups: out), next)
+    }
+
+    /// The groups of two pages (a destination is on one page only).
+    public static func merging(_ a: ExactOracle, _ b: ExactOracle) -> ExactOracle {
+        ExactOracle(groups: a.groups.merging(b.groups) { first, _ in first })
     }
 }
