@@ -16,16 +16,22 @@ import TallyAdapters
         #expect(VendorRequestPacer(limit: 5, windowMilliseconds: 2_000, marginMilliseconds: 1, idleMilliseconds: 0).spacingMilliseconds == 401)
     }
 
-    @Test func behindItSendsAsSoonAsTheWindowAllows() {
+    @Test func behindItSendsEverySpacingNeverInABurst() {
         var pacer = pacer()
-        for instant in [0, 300, 600, 900, 1_200] as [Int64] {
-            #expect(pacer.nextSend(at: instant, caughtUp: false) == instant)
+        #expect(pacer.nextSend(at: 0, caughtUp: false) == 0)
+        pacer.sent(at: 0)
+        // A full page just came back: the next still waits the spacing.
+        #expect(pacer.nextSend(at: 400, caughtUp: false) == 12_020)
+        for instant in [12_020, 24_040, 36_060, 48_080] as [Int64] {
+            #expect(pacer.nextSend(at: instant - 11_000, caughtUp: false) == instant)
             pacer.sent(at: instant)
         }
-        // The sixth counts from the first one's send, plus the margin.
-        #expect(pacer.nextSend(at: 1_500, caughtUp: false) == 60_100)
-        pacer.sent(at: 60_100)
-        #expect(pacer.nextSend(at: 60_400, caughtUp: false) == 60_400)
+        // The sixth: 60,100 after the first, the window's own answer too.
+        #expect(pacer.nextSend(at: 50_000, caughtUp: false) == 60_100)
+        // Slots restored from a poller that did burst still hold: the
+        // window decides while it is fuller than the spacing says.
+        let bunched = self.pacer(sent: [0, 300, 600, 900, 1_200])
+        #expect(bunched.nextSend(at: 13_500, caughtUp: false) == 60_100)
     }
 
     @Test func caughtUpItWaitsTheSpacingAfterTheLastSendNotAfterTheAnswer() {
