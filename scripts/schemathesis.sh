@@ -49,6 +49,9 @@ done
 # A vendor user, so the vendor views (whose userId example is 074092) answer 200 too.
 redis XADD "$prefix:log" '*' record \
     '{"recordId":"vendor:st-1","time":"2026-03-01T12:00:00Z","sourceId":"vendor","destinationId":"user:074092","type":"positive","value":"150","unit":"USD","reference":"earned"}' >/dev/null
+# … with a payout request, so the payouts lists (/aggregatedData/payouts) have an entry.
+redis XADD "$prefix:log" '*' record \
+    '{"recordId":"vendor:st-2","time":"2026-03-02T12:00:00Z","sourceId":"vendor","destinationId":"user:074092","type":"negative","value":"30","unit":"USD","reference":"payout"}' >/dev/null
 
 api_token_ensure
 TALLY_HTTP_TOKEN_FILE="$TALLY_API_TOKEN_FILE" TALLY_REDIS_KEY_PREFIX="$prefix" TALLY_INDEX_PATH="$work/index.sqlite" \

@@ -49,10 +49,10 @@ struct PollVendor: AsyncParsableCommand {
     @Option(help: "… per this many milliseconds (rolling).")
     var rateWindowMs: Int64 = 60_000
 
-    @Option(help: "Added to the window, for clock differences.")
+    @Option(help: "Added to the window (each slot counts from the send): for delay and clock differences.")
     var rateMarginMs: Int64 = 100
 
-    @Option(help: "Wait after a page that caught up, before asking again (0: as the rate limit allows).")
+    @Option(help: "Caught up, the next request waits this long after the last send, and at least (window + margin) / limit.")
     var idleMs: Int64 = 12_000
 
     @Option(help: "A request without an answer by then has failed.")

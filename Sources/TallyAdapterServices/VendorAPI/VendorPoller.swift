@@ -8,11 +8,12 @@ import TallyRuntime
 /// transaction API. Run it on a thread of its own.
 ///
 /// Each round:
-/// 1. wait until the rate limiter (sliding window, restored from Redis)
-///    allows a request, and until any backoff or idle wait is over;
-/// 2. remember a pessimistic instant for the request (in Redis too), send
-///    `GET <url>?limit=<pageSize>&after=<cursor>`, then replace the instant
-///    with the completion instant (see ``SlidingWindowRateLimiter``);
+/// 1. wait until the pacer (a sliding window of send instants, restored
+///    from Redis) allows a request, and until any backoff is over: at once
+///    while behind, the even spacing after the last send once caught up
+///    (see ``VendorRequestPacer``);
+/// 2. remember the send instant (in Redis too, before sending), send
+///    `GET <url>?limit=<pageSize>&after=<cursor>`;
 /// 3. a page: map every transaction, publish the records and the refused
 ///    transactions with confirms, and only then store the page's
 ///    `nextCursor`; 429: wait at least `Retry-After`; 5xx, timeouts and
@@ -30,7 +31,7 @@ public final class VendorPoller {
     private let publisher: VendorPagePublisher
     private let mapping: VendorTransactionMapping
     private let schedule: RetrySchedule
-    private var limiter: SlidingWindowRateLimiter
+    private var pacer: VendorRequestPacer
 
     public private(set) var statistics = Statistics()
 
@@ -53,7 +54,7 @@ public final class VendorPoller {
         publisher = VendorPagePublisher(configuration: configuration)
         mapping = VendorTransactionMapping(unit: configuration.unit, namespace: configuration.namespace, limits: configuration.connections.limits)
         schedule = RetrySchedule(backoff: configuration.backoff)
-        limiter = configuration.limiter
+        pacer = configuration.pacer
     }
 
     /// Polls until stopped (or caught up, with `stopWhenCaughtUp`).
@@ -62,12 +63,13 @@ public final class VendorPoller {
         var notBefore: Int64 = 0
         var cursor: String?
         var restored = false
+        var caughtUp = false
         logger.info("polling \(configuration.url.absoluteString): at most \(configuration.rateLimit) requests per \(configuration.rateWindowMilliseconds) ms, \(configuration.pageSize) per page, state \(store.cursorKey)")
         while !stop.isRequested {
             if !restored {
                 do {
                     cursor = try store.cursor()
-                    for instant in try store.requestInstants() { limiter.record(instant) }
+                    for instant in try store.requestInstants() { pacer.sent(at: instant) }
                     restored = true
                     logger.info("\(cursor.map { "resuming after cursor \($0)" } ?? "no stored cursor: starting at the vendor's first transaction")")
                 } catch {
@@ -77,7 +79,7 @@ public final class VendorPoller {
                     continue
                 }
             }
-            guard wait(until: max(notBefore, limiter.nextAllowed(at: Self.now()))) else { break }
+            guard wait(until: max(notBefore, pacer.nextSend(at: Self.now(), caughtUp: caughtUp))) else { break }
             do {
                 let page = try fetch(after: cursor)
                 guard let page else {
@@ -90,14 +92,11 @@ public final class VendorPoller {
                 try take(page)
                 cursor = page.nextCursor
                 failures = 0
-                if !page.hasMore {
-                    if configuration.stopWhenCaughtUp {
-                        logger.info("caught up: stopping (--once)")
-                        break
-                    }
-                    notBefore = Self.now() + configuration.idleMilliseconds
-                } else {
-                    notBefore = 0
+                notBefore = 0
+                caughtUp = !page.hasMore
+                if caughtUp, configuration.stopWhenCaughtUp {
+                    logger.info("caught up: stopping (--once)")
+                    break
                 }
             } catch {
                 failures += 1
@@ -114,9 +113,14 @@ public final class VendorPoller {
     /// One request under the rate limit. Nil for a 429 (``lastRetryAfter``
     /// holds its Retry-After); a page; or an error for anything else.
     private func fetch(after cursor: String?) throws(VendorPollerError) -> VendorPage? {
-        let reserved = Self.now() + configuration.requestTimeoutMilliseconds + 5_000
-        limiter.record(reserved)
+        // The slot starts at the send (the vendor counts arrivals, which
+        // follow it). Stored before sending, so a restarted poller counts
+        // it; then moved to the instant the request really leaves.
+        let recorded = Self.now()
+        pacer.sent(at: recorded)
         try persistInstants()
+        let sending = Self.now()
+        pacer.resent(recorded, at: sending)
         statistics.requests += 1
         let answer: HTTPFetch.Answer
         do {
@@ -124,12 +128,10 @@ public final class VendorPoller {
                 requestURL(after: cursor).absoluteString, headers: [("Accept", "application/json")],
                 timeoutMilliseconds: configuration.requestTimeoutMilliseconds)
         } catch {
-            limiter.replace(reserved, with: Self.now())
-            try? persistInstants()
+            if sending != recorded { try? persistInstants() }
             throw VendorPollerError(.vendor, error.description)
         }
-        limiter.replace(reserved, with: Self.now())
-        try persistInstants()
+        if sending != recorded { try persistInstants() }
         switch answer.status {
         case 200:
             do {
@@ -186,9 +188,8 @@ public final class VendorPoller {
 
     private func persistInstants() throws(VendorPollerError) {
         try store.storeRequestInstants(
-            limiter.instants,
-            keepMilliseconds: configuration.rateWindowMilliseconds + configuration.rateMarginMilliseconds
-                + configuration.requestTimeoutMilliseconds + 5_000)
+            pacer.sendInstants,
+            keepMilliseconds: configuration.rateWindowMilliseconds + configuration.rateMarginMilliseconds + 5_000)
     }
 
     private func backOff(_ failures: Int, after error: any Error) -> Int64 {
@@ -204,7 +205,7 @@ public final class VendorPoller {
         stop.sleep(milliseconds: Int(max(0, instant - Self.now())))
     }
 
-    /// Wall-clock epoch milliseconds: the limiter's instants outlive the
+    /// Wall-clock epoch milliseconds: the pacer's send instants outlive the
     /// process (they are restored from Redis), so a monotonic clock of one
     /// process would not do.
     static func now() -> Int64 {

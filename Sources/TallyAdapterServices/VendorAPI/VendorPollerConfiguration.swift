@@ -15,10 +15,13 @@ public struct VendorPollerConfiguration: Sendable {
     /// The vendor's limit: at most `rateLimit` requests per `rateWindowMilliseconds`.
     public var rateLimit = 5
     public var rateWindowMilliseconds: Int64 = 60_000
-    /// Added to the window, for a vendor whose clock runs a little fast.
+    /// Added to the window: each slot counts from the request's send, so
+    /// the margin covers a difference in one-way delay between two requests
+    /// `rateLimit` apart, and a vendor clock that runs a little fast.
     public var rateMarginMilliseconds: Int64 = 100
-    /// When caught up (a page with `hasMore: false`), wait this long before
-    /// asking again; the rate limit alone decides when 0.
+    /// When caught up (a page with `hasMore: false`), the next request waits
+    /// this long after the last one was sent, and at least the even spacing
+    /// (window + margin) / limit (12,020 ms) that uses the whole budget.
     public var idleMilliseconds: Int64 = 12_000
     /// A request without a complete answer by then has failed.
     public var requestTimeoutMilliseconds: Int64 = 30_000
@@ -38,9 +41,11 @@ public struct VendorPollerConfiguration: Sendable {
         self.connections = connections
     }
 
-    /// The limiter as configured (the margin widens the window).
-    var limiter: SlidingWindowRateLimiter {
-        SlidingWindowRateLimiter(limit: rateLimit, windowMilliseconds: rateWindowMilliseconds + rateMarginMilliseconds)
+    /// The pacing as configured (the margin widens the window).
+    var pacer: VendorRequestPacer {
+        VendorRequestPacer(
+            limit: rateLimit, windowMilliseconds: rateWindowMilliseconds, marginMilliseconds: rateMarginMilliseconds,
+            idleMilliseconds: idleMilliseconds)
     }
 
     /// Checks the settings a user typed; the message names the option.

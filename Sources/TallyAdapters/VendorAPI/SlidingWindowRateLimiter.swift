@@ -9,12 +9,12 @@
 /// before each request, the vendor simulator ``admit(at:)``s each arrival.
 ///
 /// Which instant a caller records matters. The server counts a request when
-/// it *arrives*; a client that recorded its *send* time could see an earlier
-/// request arrive late and a later one early, and so exceed the limit by the
-/// server's count. The poller therefore records, before sending, a
-/// pessimistic instant (send + timeout: no arrival can be later) and, once
-/// the response is in, replaces it with the completion instant, which is
-/// still no earlier than the arrival.
+/// it *arrives*, one network delay after the send. The vendor poller
+/// (``VendorRequestPacer``) records the send instant in a window widened by
+/// a margin that covers the difference between two requests' delays:
+/// recording the completion instead would be safe with no margin at all,
+/// but would add every request's latency to its slot, and then the budget
+/// cannot be used (see ``VendorRequestPacer``).
 public struct SlidingWindowRateLimiter: Sendable, Equatable {
     public let limit: Int
     public let windowMilliseconds: Int64

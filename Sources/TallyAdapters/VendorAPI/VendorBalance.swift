@@ -8,6 +8,8 @@ import TallyCore
 ///   does). The first service's example (earned 150, spent 50, paidOut 20,
 ///   balance 100) did not deduct paid_out; the successor's is the later,
 ///   explicit definition and is followed here.
+/// - ``firstServiceBalance`` = earned − spent: the first service's rule,
+///   served only on its own routes (`/aggregatedData/…`).
 /// - outstanding = payout − paid_out: positive while requested payouts have
 ///   not all been paid out (`GET /v1/users/payouts` lists those users).
 public struct VendorBalance: Sendable, Equatable {
@@ -40,6 +42,11 @@ public struct VendorBalance: Sendable, Equatable {
     }
 
     public var balance: ExactDecimal { earned - spent - paidOut }
+
+    /// The first user-balance service's balance, earned − spent: its own
+    /// example (earned 150, spent 50, payout 30, paid out 20) shows 100.
+    /// Served only on its routes (`GET /aggregatedData/{userId}`).
+    public var firstServiceBalance: ExactDecimal { earned - spent }
 
     public var outstandingPayout: ExactDecimal { payout - paidOut }
 

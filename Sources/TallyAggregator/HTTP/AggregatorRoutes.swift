@@ -46,6 +46,7 @@ public struct AggregatorRoutes: Sendable {
         }
         AccountRoutes(index: engine.index, logger: logger).register(on: router)
         VendorViewRoutes(index: engine.index, logger: logger).register(on: router)
+        LegacyBalanceRoutes(index: engine.index, logger: logger).register(on: router)
         ReadingsViews(index: engine.index, logger: logger).register(on: router)
     }
 

@@ -72,10 +72,10 @@ import TallyAdapters
         #expect(requests > 1_000)
     }
 
-    @Test func recordingTheSendInstantInsteadWouldBeRefused() {
-        // Why the completion instant: sent at 0 but arriving at 250, then
-        // the next window's request sent at 2,000 arriving at 2,010 finds
-        // the server still counting the first.
+    @Test func recordingTheSendInstantWithoutAMarginCanBeRefused() {
+        // Why the send instant needs a margin (VendorRequestPacer): sent at
+        // 0 but arriving at 250, then the next window's request sent at
+        // 2,000 arriving at 2,010 finds the server still counting the first.
         var client = SlidingWindowRateLimiter(limit: 1, windowMilliseconds: 2_000)
         var server = SlidingWindowRateLimiter(limit: 1, windowMilliseconds: 2_000)
         client.record(0)

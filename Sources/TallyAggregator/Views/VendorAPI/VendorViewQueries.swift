@@ -39,6 +39,30 @@ enum VendorViewQueries {
         return (Array(entries.prefix(limit)), entries.count > limit)
     }
 
+    /// Users (and units) whose requested payouts total above zero, in
+    /// (userId, unit) order, after the cursor's position, in `unit` if
+    /// given: at most `limit + 1` entries (one more than a page, so the
+    /// caller sees whether more follow and whether a user's units straddle
+    /// the page's end). Only `payout` records are read.
+    static func payoutTotals(after: VendorPayoutsCursor.Position?, unit: String?, limit: Int, _ db: Database) throws -> [Entry] {
+        var condition = "reference = 'payout'"
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let unit {
+            condition += " AND unit = ?"
+            arguments.append(unit)
+        }
+        if let after {
+            condition += " AND (destination, unit) > (?, ?)"
+            arguments += [after.destination, after.unit]
+        }
+        var found = 0
+        return try collect(condition: condition, arguments: arguments, db) { entry in
+            guard ExactDecimal.zero < entry.balance.payout else { return false }
+            found += 1
+            return true
+        } stopAfter: { found > limit }
+    }
+
     /// Groups the vendor records matching `condition` by (user, unit), in
     /// that order, keeping the entries `keep` accepts until `stopAfter` holds.
     private static func collect(

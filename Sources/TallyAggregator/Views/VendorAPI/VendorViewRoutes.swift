@@ -30,19 +30,47 @@ struct VendorViewRoutes: Sendable {
     }
 
     func balance(_ rawUserId: String, _ request: Request) async -> Response {
+        let found: (userId: String, entry: VendorViewQueries.Entry)
+        switch await userEntry(rawUserId, request) {
+        case .found(let userId, let entry): found = (userId, entry)
+        case .answer(let response): return response
+        }
+        let chosen = found.entry
+        var json = "{\"userId\":"
+        JSONWriter.appendQuoted(found.userId, to: &json)
+        json += ",\"unit\":"
+        JSONWriter.appendQuoted(chosen.unit, to: &json)
+        let figures = chosen.balance
+        json += ",\"count\":\(chosen.count),\"balance\":\"\(figures.balance)\",\"earned\":\"\(figures.earned)\""
+        json += ",\"spent\":\"\(figures.spent)\",\"payout\":\"\(figures.payout)\",\"paidOut\":\"\(figures.paidOut)\"}"
+        return AggregatorRoutes.json(200, json)
+    }
+
+    /// One user's figures in one unit, or the problem to answer instead.
+    enum UserLookup {
+        case found(userId: String, entry: VendorViewQueries.Entry)
+        case answer(Response)
+    }
+
+    /// Reads the user of a path segment (percent-decoded, bounded) and
+    /// chooses the unit: the `unit` query parameter, else the user's only
+    /// one. 400 for a bad parameter, 404 for a user with no vendor
+    /// transactions (in that unit), 409 for several units and none named.
+    /// `userParameter` names the path parameter in a 400.
+    func userEntry(_ rawUserId: String, _ request: Request, userParameter: String = "userId") async -> UserLookup {
         let parameters: QueryParameters
         do {
             parameters = try QueryParameters(request, known: ["unit"])
             _ = try parameters.identifier("unit")
         } catch {
-            return ProblemDetails(error).response
+            return .answer(ProblemDetails(error).response)
         }
         guard let userId = rawUserId.removingPercentEncoding, !userId.isEmpty else {
-            return ProblemDetails(InvalidParameter("userId", "not a valid percent-encoded userId")).response
+            return .answer(ProblemDetails(InvalidParameter(userParameter, "not a valid percent-encoded userId")).response)
         }
         let maxUserLength = AggregationQueryParser.maxFilterLength - namespace.destinationPrefix.unicodeScalars.count
         guard userId.unicodeScalars.count <= maxUserLength else {
-            return ProblemDetails(InvalidParameter("userId", "longer than \(maxUserLength) characters")).response
+            return .answer(ProblemDetails(InvalidParameter(userParameter, "longer than \(maxUserLength) characters")).response)
         }
         let destination = namespace.destination(userId)
         let entries: [VendorViewQueries.Entry]
@@ -50,35 +78,25 @@ struct VendorViewRoutes: Sendable {
             entries = try await index.pool.read { db in try VendorViewQueries.user(destination, db) }
         } catch {
             logger.error("vendor balance of \(userId) failed: \(error)")
-            return ProblemDetails(status: 500, title: "Internal error", detail: "the query failed; see the aggregator's log").response
+            return .answer(ProblemDetails(status: 500, title: "Internal error", detail: "the query failed; see the aggregator's log").response)
         }
-        let chosen: VendorViewQueries.Entry
         if let unit = parameters["unit"] {
             guard let entry = entries.first(where: { $0.unit == unit }) else {
-                return ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId) in \(unit)").response
+                return .answer(ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId) in \(unit)").response)
             }
-            chosen = entry
-        } else {
-            guard let first = entries.first else {
-                return ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId)").response
-            }
-            guard entries.count == 1 else {
-                let units = entries.map(\.unit).joined(separator: ", ")
-                return ProblemDetails(
-                    status: 409, title: "Several units",
-                    detail: "user \(userId) has amounts in \(units); name one with ?unit=", parameter: "unit"
-                ).response
-            }
-            chosen = first
+            return .found(userId: userId, entry: entry)
         }
-        var json = "{\"userId\":"
-        JSONWriter.appendQuoted(userId, to: &json)
-        json += ",\"unit\":"
-        JSONWriter.appendQuoted(chosen.unit, to: &json)
-        let figures = chosen.balance
-        json += ",\"count\":\(chosen.count),\"balance\":\"\(figures.balance)\",\"earned\":\"\(figures.earned)\""
-        json += ",\"spent\":\"\(figures.spent)\",\"payout\":\"\(figures.payout)\",\"paidOut\":\"\(figures.paidOut)\"}"
-        return AggregatorRoutes.json(200, json)
+        guard let first = entries.first else {
+            return .answer(ProblemDetails(status: 404, title: "Not found", detail: "no vendor transactions for user \(userId)").response)
+        }
+        guard entries.count == 1 else {
+            let units = entries.map(\.unit).joined(separator: ", ")
+            return .answer(ProblemDetails(
+                status: 409, title: "Several units",
+                detail: "user \(userId) has amounts in \(units); name one with ?unit=", parameter: "unit"
+            ).response)
+        }
+        return .found(userId: userId, entry: first)
     }
 
     func payouts(_ request: Request) async -> Response {
