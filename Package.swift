@@ -114,6 +114,7 @@ let package = Package(
                 "TallyBroker", "TallyAggregatorClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -158,6 +159,7 @@ let package = Package(
                 "TallyAggregator",  // `tally config print --aggregator`
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // A stand-in for the rate-limited vendor API, for tests and demos.

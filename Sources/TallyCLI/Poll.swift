@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TallyAdapterServices
 import TallyCore
 import TallyRuntime
@@ -73,6 +74,12 @@ struct PollVendor: AsyncParsableCommand {
     @Flag(help: "Stop once caught up instead of polling forever.")
     var once = false
 
+    @Option(help: "Serve /health, /ready and /metrics on this port (as a service; none without it).")
+    var listenPort: Int?
+
+    @Option(help: "The address of that listener (0.0.0.0 in a container).")
+    var listenHost = "127.0.0.1"
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -106,6 +113,24 @@ struct PollVendor: AsyncParsableCommand {
         // The poller blocks (hiredis, rabbitmq-c, HTTP on a semaphore): it
         // gets a thread of its own, never one of the cooperative pool.
         nonisolated(unsafe) let confined = poller
-        await BlockingLoopService.onOwnThread(named: "tally-poll-vendor") { confined.run() }
+        guard let listenPort else {
+            await BlockingLoopService.onOwnThread(named: "tally-poll-vendor") { confined.run() }
+            return
+        }
+        let metrics = poller.metrics
+        let http = ObservabilityRoutes(
+            readiness: { (metrics.isReady, metrics.readinessJSON()) },
+            metrics: { metrics.render(at: VendorPoller.now()) }
+        ).application(settings: HTTPListenerSettings(host: listenHost, port: listenPort), serverName: "tally-poll-vendor", logger: logger)
+        let loop = BlockingLoopService(
+            threadName: "tally-poll-vendor", stop: stop, logger: logger,
+            shutdownMessage: "graceful shutdown: finishing the page in hand") { _ in confined.run() }
+        // The loop stops first (services stop in reverse order) while the
+        // listener still answers; with --once it ends the group by itself.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: http), .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -34,6 +34,8 @@ public final class VendorPoller {
     private var pacer: VendorRequestPacer
 
     public private(set) var statistics = Statistics()
+    /// What `/metrics` and `/ready` show while it runs (`tally poll vendor --listen-port`).
+    public let metrics: VendorPollerMetrics
 
     public struct Statistics: Sendable, Equatable {
         public var requests = 0
@@ -55,6 +57,7 @@ public final class VendorPoller {
         mapping = VendorTransactionMapping(unit: configuration.unit, namespace: configuration.namespace, limits: configuration.connections.limits)
         schedule = RetrySchedule(backoff: configuration.backoff)
         pacer = configuration.pacer
+        metrics = VendorPollerMetrics(startedAt: Self.now())
     }
 
     /// Polls until stopped (or caught up, with `stopWhenCaughtUp`).
@@ -74,17 +77,21 @@ public final class VendorPoller {
                     logger.info("\(cursor.map { "resuming after cursor \($0)" } ?? "no stored cursor: starting at the vendor's first transaction")")
                 } catch {
                     failures += 1
+                    metrics.failed()
                     notBefore = backOff(failures, after: error)
                     guard wait(until: notBefore) else { break }
                     continue
                 }
             }
-            guard wait(until: max(notBefore, pacer.nextSend(at: Self.now(), caughtUp: caughtUp))) else { break }
+            let nextSend = pacer.nextSend(at: Self.now(), caughtUp: caughtUp)
+            metrics.waitedForRateLimit(milliseconds: nextSend - max(Self.now(), notBefore))
+            guard wait(until: max(notBefore, nextSend)) else { break }
             do {
                 let page = try fetch(after: cursor)
                 guard let page else {
                     // 429: the vendor says wait; that is a failure for the backoff too.
                     failures += 1
+                    metrics.failed()
                     notBefore = Self.now() + schedule.delayMilliseconds(
                         afterFailures: failures, retryAfterMilliseconds: lastRetryAfter, unitRandom: .random(in: 0..<1))
                     continue
@@ -94,6 +101,7 @@ public final class VendorPoller {
                 failures = 0
                 notBefore = 0
                 caughtUp = !page.hasMore
+                metrics.succeeded(caughtUp: caughtUp, at: Self.now())
                 if caughtUp, configuration.stopWhenCaughtUp {
                     logger.info("caught up: stopping (--once)")
                     break
@@ -101,6 +109,7 @@ public final class VendorPoller {
             } catch {
                 failures += 1
                 statistics.failures += 1
+                metrics.failed()
                 notBefore = backOff(failures, after: error)
             }
         }
@@ -122,6 +131,7 @@ public final class VendorPoller {
         let sending = Self.now()
         pacer.resent(recorded, at: sending)
         statistics.requests += 1
+        metrics.requests.increment()
         let answer: HTTPFetch.Answer
         do {
             answer = try HTTPFetch.fetchBlocking(
@@ -141,6 +151,7 @@ public final class VendorPoller {
             }
         case 429:
             statistics.rateLimited += 1
+            metrics.rateLimited.increment()
             lastRetryAfter = RetrySchedule.retryAfterMilliseconds(answer.header("Retry-After"))
             logger.warning("vendor answered 429 (Retry-After: \(answer.header("Retry-After") ?? "none")): backing off")
             return nil
@@ -170,6 +181,9 @@ public final class VendorPoller {
         statistics.pages += 1
         statistics.published += records.count
         statistics.rejected += rejected.count
+        metrics.pages.increment()
+        metrics.published.increment(by: Int64(records.count))
+        metrics.rejected.increment(by: Int64(rejected.count))
         if !page.transactions.isEmpty || page.hasMore {
             logger.info("page \(statistics.pages): \(records.count) records published, \(rejected.count) dead-lettered; total \(statistics.published); cursor \(page.nextCursor)\(page.hasMore ? "" : " (caught up)")")
         }
@@ -208,7 +222,7 @@ public final class VendorPoller {
     /// Wall-clock epoch milliseconds: the pacer's send instants outlive the
     /// process (they are restored from Redis), so a monotonic clock of one
     /// process would not do.
-    static func now() -> Int64 {
+    public static func now() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1_000 + Int64(spec.tv_nsec) / 1_000_000
