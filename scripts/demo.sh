@@ -78,10 +78,11 @@ fi
 cat <<'TEXT'
 
 The fleet is still running (make status). Try:
-  .build/debug/tally publish samples/records.ndjson   # again: duplicates only, nothing re-published
+  .build/debug/tally publish .state/demo/records.ndjson   # again: duplicates only, nothing re-published
   .build/debug/tally-loadtest --records 20000         # load test: throughput, latency, verification
   curl -H "Authorization: Bearer $(cat .state/api-token)" 'localhost:8080/v1/aggregations?totalsOnly=true'
                                                       # the aggregator's API (docs/contract.md, "HTTP API")
   curl localhost:8081/ready                           # its admin listener: /health /ready /metrics
+  xdg-open http://localhost:8081/                     # the aggregator's operator page (or: curl it > page.html)
   make down                                           # stop everything make up started
 TEXT

@@ -81,11 +81,15 @@ public enum OperatorPage {
 
     /// One bar per minute, scaled to the busiest minute.
     static func ingestChart(_ perMinute: [Int]) -> String {
-        let width = 10, height = 80
+        let width = 10, height = 80, labels = 16
         let highest = max(perMinute.max() ?? 0, 1)
+        let total = perMinute.count * width
         var svg = """
             <svg class="ingest" role="img" aria-label="records indexed per minute" \
-            viewBox="0 0 \(perMinute.count * width) \(height)" width="\(perMinute.count * width)" height="\(height)">
+            viewBox="0 0 \(total) \(height + labels)" width="\(total)" height="\(height + labels)">
+            <rect class="frame" x="0" y="0" width="\(total)" height="\(height)"></rect>
+            <text x="0" y="\(height + labels - 3)">\(perMinute.count) min ago</text>\
+            <text x="\(total)" y="\(height + labels - 3)" text-anchor="end">now · highest \(perMinute.max() ?? 0)/min</text>
 
             """
         for (minute, count) in perMinute.enumerated() {
@@ -125,7 +129,7 @@ public enum OperatorPage {
         .cards span{font-weight:600;font-size:120%}\
         table{border-collapse:collapse}th,td{padding:4px 10px;border-bottom:1px solid #dde3ea;text-align:right}\
         th:first-child,td:first-child{text-align:left}\
-        svg.ingest rect{fill:#3a7bd5}svg.destinations rect{fill:#5aa469}svg text{font-size:12px;fill:#1d2733}\
+        svg.ingest rect{fill:#3a7bd5}svg.ingest rect.frame{fill:#f2f5f8}svg.destinations rect{fill:#5aa469}svg text{font-size:12px;fill:#1d2733}\
         footer{margin-top:24px;color:#667;font-size:90%}
         """
 }
