@@ -12,16 +12,8 @@ import TallyCore
 public enum AccountReportPage {
     public static func render(_ report: AccountReport) -> String {
         let account = HTMLText.escaped(report.account)
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Account \(account) · transactions report</title>
-            <style>\(style)</style>
-            </head>
-            <body>
+        var html = HTMLText.documentStart(title: "Account \(report.account) · transactions report", style: style)
+        html += """
             <div class="report">
             <header class="masthead">
             <p class="eyebrow">Transactions report</p>

@@ -26,3 +26,24 @@ public enum HTMLText {
         return out
     }
 }
+
+extension HTMLText {
+    /// The start of a self-contained page up to and including `<body>`:
+    /// UTF-8, a viewport for phones, the title (escaped here) and the CSS
+    /// inline, so the page needs nothing else to render (the account report,
+    /// the aggregator's operator page).
+    public static func documentStart(title: String, style: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escaped(title))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+
+        """
+    }
+}

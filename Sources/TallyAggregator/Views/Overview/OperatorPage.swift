@@ -29,16 +29,8 @@ public enum OperatorPage {
     public static func render(_ overview: IndexOverview, ingest: Ingest, version: String = BuildInfo.version) -> String {
         let lastMinute = ingest.perMinute.last ?? 0
         let lastHour = ingest.perMinute.reduce(0, +)
-        var html = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>tally aggregator</title>
-            <style>\(style)</style>
-            </head>
-            <body>
+        var html = HTMLText.documentStart(title: "tally aggregator", style: style)
+        html += """
             <h1>tally aggregator <small>\(HTMLText.escaped(version))</small></h1>
             <section class="cards">
             <div><span data-field="records">\(overview.records)</span> records indexed</div>
