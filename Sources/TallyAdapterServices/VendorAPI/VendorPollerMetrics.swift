@@ -38,7 +38,7 @@ public final class VendorPollerMetrics: Sendable {
             descriptor: named("tally_vendor_poller_rate_limit_wait_seconds", "total", "Time spent waiting for the vendor's rate limit."))
         behind = registry.makeGauge(
             descriptor: named("tally_vendor_poller_behind", "seconds", "Time since the poller was last caught up with the vendor (0 while caught up)."))
-        readyGauge = registry.makeGauge(name: "tally_vendor_poller_ready", help: "1 while the last round succeeded.")
+        readyGauge = registry.makeGauge(descriptor: named("tally_vendor_poller", "ready", "1 while the last round succeeded."))
         caughtUpAt.store(startedAt, ordering: .relaxed)
     }
 
