@@ -52,7 +52,11 @@ struct BrokerLivenessTests {
         try waitUntil("the worker to miss the broker's heartbeats", timeout: .seconds(20)) {
             worker.log.contains("heartbeat timeout")
         }
-        #expect(try worker.get("/ready").status == 503)
+        // The worker logs the timeout, then tears its connections down and
+        // says so to /ready: wait for that rather than race it.
+        try waitUntil("the worker not ready while the broker is silent", timeout: .seconds(10)) {
+            try worker.get("/ready").status == 503
+        }
         kill(broker, SIGCONT)
         resumed = true
 
