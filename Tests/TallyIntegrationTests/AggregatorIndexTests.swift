@@ -151,11 +151,7 @@ struct AggregatorIndexTests {
         }
         let ready = try aggregator.get("/ready")
         #expect(ready.status == 200 && ready.json["ready"] == .bool(true))
-        // The lag gauge is measured when ingest next reads the log, which
-        // can be after the last commit: wait for it rather than race it.
-        try waitUntil("the lag gauge at 0") {
-            try aggregator.get("/metrics").text.contains("tally_aggregator_index_lag_entries 0")
-        }
+        try aggregator.waitUntilLagMeasuredZero()
         let metrics = try aggregator.get("/metrics").text
         #expect(metrics.contains("tally_aggregator_ingested_records_total 300"))
         #expect(metrics.contains("tally_aggregator_query_duration_seconds_bucket"))

@@ -17,11 +17,7 @@ struct OperatorPageProcessTests {
         let worker = try WorkerProcess(environment)
         let aggregator = try AggregatorProcess(environment)
         try aggregator.waitUntilCaughtUp(records: bodies.count)
-        // The lag is measured at ingest's next read of the log, which may
-        // come after the last commit.
-        try waitUntil("the lag measured at 0") {
-            try aggregator.get("/metrics").text.contains("tally_aggregator_index_lag_entries 0")
-        }
+        try aggregator.waitUntilLagMeasuredZero()
 
         let page = try AggregatorProcess.get(port: aggregator.adminPort, "/")
         #expect(page.status == 200 && page.contentType.hasPrefix("text/html"), "\(page.status) \(page.contentType)")

@@ -34,9 +34,11 @@ final class WorkerLoop {
     /// halves make one sample of the `apply` stage.
     private var applyTime = Duration.zero
     /// The publisher's sequence number of each message of the last publish
-    /// action, by position: confirms name sequence numbers, the protocol
-    /// positions.
-    private var sequences: [UInt64: Int] = [:]
+    /// action, by position (0: refused before a byte was sent): confirms
+    /// name sequence numbers, the protocol positions. An array reused from
+    /// batch to batch: nothing is hashed or allocated per message, and it
+    /// is only searched when the broker nacked something.
+    private var sequences: [UInt64] = []
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -117,8 +119,11 @@ final class WorkerLoop {
             let nacked = try statistics.time(.confirm) {
                 try session.publisher.flush(timeoutMilliseconds: configuration.batch.confirmTimeoutMilliseconds)
             }
-            let positions = nacked.compactMap { sequences[$0] }.sorted()
-            sequences = [:]
+            var positions: [Int] = []
+            if !nacked.isEmpty {
+                let refused = Set(nacked)
+                positions = sequences.indices.filter { sequences[$0] != 0 && refused.contains(sequences[$0]) }
+            }
             return machine.confirmed(nacked: positions)
         case .sendForget(let outputs):
             try session.store.sendForget(outputs)
@@ -193,7 +198,7 @@ final class WorkerLoop {
         markConnections(broker: false, redis: false)
         unacked = 0
         applyTime = .zero
-        sequences = [:]
+        sequences.removeAll(keepingCapacity: true)
         metrics.inFlight.set(0)
         session?.consumer.close()
         session?.publisher.connection.close()
@@ -230,7 +235,7 @@ final class WorkerLoop {
     private func publish(_ messages: [BatchLedger.Message], with publisher: ConfirmedPublisher) throws -> [Int: String] {
         let topology = configuration.topology
         var unsent: [Int: String] = [:]
-        sequences.reserveCapacity(messages.count)
+        sequences.removeAll(keepingCapacity: true)
         for (position, message) in messages.enumerated() {
             do throws(AMQPError) {
                 let sequence: UInt64
@@ -249,9 +254,10 @@ final class WorkerLoop {
                         AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
                         body: Array(letter.body))
                 }
-                sequences[sequence] = position
+                sequences.append(sequence)
             } catch {
                 guard error.code == .unencodable else { throw error }
+                sequences.append(0)
                 unsent[position] = error.message
             }
         }

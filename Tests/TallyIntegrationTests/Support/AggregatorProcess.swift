@@ -156,6 +156,16 @@ final class AggregatorProcess {
     }
 
     /// Waits until `/ready` says the index is caught up with the log.
+    /// Waits until ingest has measured its lag at 0. The lag is measured
+    /// when ingest next reads the log, which may come after the commit that
+    /// ``waitUntilCaughtUp(records:timeout:)`` saw: a figure read at once
+    /// can still be the one from before that commit.
+    func waitUntilLagMeasuredZero(timeout: Duration = .seconds(30)) throws {
+        try waitUntil("the aggregator to measure its lag at 0", timeout: timeout) {
+            try get("/metrics").text.contains("tally_aggregator_index_lag_entries 0")
+        }
+    }
+
     func waitUntilCaughtUp(records: Int, timeout: Duration = .seconds(60)) throws {
         try waitUntil("the aggregator to index \(records) records", timeout: timeout) {
             let groups = try totalsOnlyGroups()
