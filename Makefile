@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor image clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor image compose-test clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 	@echo "make bench-readings     READINGS (default 10,000,000) meter readings: import, drain, ingest, view latencies"
 	@echo "make image   the project's image (deploy/Dockerfile) with podman, from local Debian and toolchain images; tally:<version>"
+	@echo "make compose-test   deploy/compose.yaml with podman-compose (local RabbitMQ/Redis images): samples in, notifications and API checked from outside, torn down"
 	@echo "make bench-vendor       the vendor poller at the real limit (5/min): RATE (4950/min) for DURATION (360 s); rate, lag, violations (0)"
 
 run: up
@@ -69,3 +70,6 @@ clean: down
 
 image:
 	scripts/image.sh
+
+compose-test: build
+	scripts/compose-test.sh

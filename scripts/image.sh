@@ -25,22 +25,11 @@ tag="${IMAGE_TAG:-tally:$version}"
 base=localhost/tally-base:bookworm
 builder=localhost/tally-builder:$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9.]*\).*/\1/p' | head -1)
 
-missing=()
-for package in podman runc debootstrap; do
-    dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -q '^installed$' || missing+=("$package")
-done
-if ((${#missing[@]})); then
-    log "installing ${missing[*]} (Debian)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-# These VMs: root lacks CAP_SYS_RESOURCE, so podman's default nofile ulimit
-# is refused; crun refuses the hybrid cgroups, runc works.
-nofile=$(ulimit -Hn); ((nofile > 20000)) && nofile=20000
-nproc=$(ulimit -Hu); [[ "$nproc" == unlimited ]] && nproc=32768
-pid_max=$(cat /proc/sys/kernel/pid_max); ((nproc > pid_max)) && nproc=$pid_max; ((nproc > 32768)) && nproc=32768
-podman=(podman --runtime runc)
-limits=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+# shellcheck source=scripts/podman-settings.sh
+source "$here/podman-settings.sh"
+podman_ready
+podman=(podman)
+limits=("${podman_limits[@]}")
 
 timed() {
     local what=$1 started=$SECONDS

@@ -480,5 +480,5 @@ else
 fi
 
 echo "compose:"
-"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml
+"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec compose.yaml compose.local.yaml
 echo "deploy/ valid"
