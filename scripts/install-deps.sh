@@ -16,6 +16,7 @@ PACKAGES=(
     curl
     openssl
     chromium  # the headless browser that renders the account report in make test
+    prometheus  # promtool: make test checks the alert rules and runs their unit tests (deploy/prometheus/alerts.test.yml)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
