@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor image compose-test clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor bench-cpu image compose-test clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -13,6 +13,7 @@ help:
 	@echo "make status   what runs"
 	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
+	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay and tally, same run; Redis commandstats; RECORDS=, ROUNDS="
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 	@echo "make bench-readings     READINGS (default 10,000,000) meter readings: import, drain, ingest, view latencies"
@@ -52,6 +53,9 @@ build-release: deps
 
 bench: build-release
 	scripts/bench.sh
+
+bench-cpu: build-release
+	scripts/bench-cpu.sh
 
 bench-micro: deps
 	scripts/bench-micro.sh

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# make bench-cpu: CPU time per record of every process on the record path,
+# for the broker-only relay and for tally, in the same run on the same
+# private servers (release build, one worker, no aggregator):
+#
+#   redis-server, RabbitMQ (beam.smp), the worker, and tally-loadtest (the
+#   publisher and the collector; in the relay run also the relay itself),
+#
+# from /proc/<pid>/stat (user + system ticks) before and after each run,
+# plus Redis's own account (INFO commandstats, reset before the tally run):
+# calls and µs per call of each command, per record. CPU time, unlike
+# throughput, is what a process spent whatever else ran on the machine, so
+# the figures hold on a shared machine; the throughput ratio is printed too
+# but is as noisy as the machine. RECORDS (100000) per run; ROUNDS (2)
+# alternating relay/tally pairs.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+repo="$(cd "$here/.." && pwd -P)"
+cd "$repo"
+
+# shellcheck source=scripts/private-servers.sh
+source "$here/private-servers.sh"
+private_servers benchcpu 16381 15675 25675
+export TALLY_BIN="$repo/.build/release"
+export TALLY_AGGREGATOR=0
+export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_PORT + 1000))}"
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
+RECORDS="${RECORDS:-100000}"
+ROUNDS="${ROUNDS:-2}"
+reports="$TALLY_STATE_DIR/reports"
+results="$reports/cpu.md"
+[[ -x "$TALLY_BIN/tally-worker" && -x "$TALLY_BIN/tally-loadtest" ]] || die "no release build in $TALLY_BIN (make build-release)"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+cleanup() { step "stopping the bench servers"; "$here/down.sh" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+"$here/down.sh" >/dev/null 2>&1 || true
+rm -rf "$TALLY_STATE_DIR"
+WORKERS=1 "$here/up.sh" all >/dev/null
+wait_for 60 "the worker to be ready" "" curl -sf "http://127.0.0.1:$TALLY_METRICS_PORT_BASE/ready" ||
+    die_with_log "the worker did not become ready" "$LOG_DIR/worker-1.log"
+mkdir -p "$reports"
+
+redis_pid=$(cat "$REDIS_PIDFILE")
+rabbit_pid=$(cat "$RMQ_PIDFILE")
+worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
+redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
+# ticks PID: user + system CPU time of a process, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# run KIND: one tally-loadtest run of RECORDS records; prints
+# "KIND redis_us rabbit_us worker_us loadtest_us records_per_s" per record.
+run() {
+    local kind=$1 args=() r0 q0 w0 r1 q1 w1
+    if [[ $kind == relay ]]; then args=(--baseline --relays 1); fi
+    [[ $kind == tally ]] && redis CONFIG RESETSTAT >/dev/null
+    r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid")
+    # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
+    python3 - "$reports/cpu-$kind-$round.loadtest" "$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --quiet --no-redis \
+        --report-dir "$reports" --name "cpu-$kind-$round" "${args[@]}" >"$reports/cpu-$kind-$round.out" <<'PY'
+import resource, subprocess, sys
+status = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime}\n")
+sys.exit(status)
+PY
+    r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid")
+    [[ $kind == tally ]] && redis INFO commandstats >"$reports/cpu-commandstats-$round.txt"
+    python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$reports/cpu-$kind-$round" <<'PY'
+import json, sys
+kind, records, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+redis, rabbit, worker = (int(x) for x in sys.argv[4:7])
+report = json.load(open(sys.argv[7] + ".json"))
+loadtest = float(open(sys.argv[7] + ".loadtest").read())
+per = lambda t: 1e6 * t / hz / records
+print(kind, f"{per(redis):.1f}", f"{per(rabbit):.1f}", f"{per(worker):.1f}", f"{1e6 * loadtest / records:.1f}",
+      f"{report['throughput']['recordsPerSecond']:.0f}")
+PY
+}
+
+: >"$reports/cpu-rows.txt"
+step "warm-up: 5,000 records through each"
+RECORDS_SAVED=$RECORDS; RECORDS=5000; round=0
+run relay >/dev/null 2>&1; run tally >/dev/null 2>&1
+RECORDS=$RECORDS_SAVED
+for round in $(seq 1 "$ROUNDS"); do
+    for kind in relay tally; do
+        step "round $round: $kind, $RECORDS records"
+        run "$kind" | tee -a "$reports/cpu-rows.txt"
+    done
+done
+
+python3 - "$reports" "$RECORDS" "$ROUNDS" <<'PY' | tee "$results"
+import glob, os, re, sys
+reports, records, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = [line.split() for line in open(os.path.join(reports, "cpu-rows.txt")) if line.strip()]
+print(f"CPU µs per record by process, {records:,} records per run, 1 worker, release build, no aggregator")
+print()
+print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |")
+print("|---|---|---|---|---|---|")
+by_kind = {}
+for i, (kind, redis, rabbit, worker, loadtest, rate) in enumerate(rows):
+    by_kind.setdefault(kind, []).append(float(rate))
+    print(f"| {kind} {i // 2 + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |")
+relay, tally = by_kind.get("relay", []), by_kind.get("tally", [])
+if relay and tally:
+    ratios = [t / r for r, t in zip(relay, tally)]
+    print()
+    print("Throughput ratio tally / relay per round: " + ", ".join(f"{x:.2f}" for x in ratios))
+stats = sorted(glob.glob(os.path.join(reports, "cpu-commandstats-*.txt")))
+if stats:
+    print()
+    print(f"Redis INFO commandstats of the last tally run, per record ({records:,} records):")
+    print()
+    print("| command | calls per record | µs per call | µs per record |")
+    print("|---|---|---|---|")
+    total_calls = 0
+    for line in open(stats[-1]):
+        m = re.match(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)", line.strip())
+        if not m:
+            continue
+        name, calls, usec, per_call = m.group(1), int(m.group(2)), int(m.group(3)), float(m.group(4))
+        total_calls += calls
+        print(f"| {name} | {calls / records:.2f} | {per_call:.2f} | {usec / records:.2f} |")
+    print()
+    print(f"{total_calls / records:.1f} commands per record (those a Function calls included)")
+PY
+echo "per-run reports: $reports" >&2
