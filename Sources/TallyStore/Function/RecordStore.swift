@@ -8,14 +8,19 @@ public final class RecordStore {
     private let connection: RedisConnection
     private let layout: RedisKeyLayout
     private let call: ApplyCall
+    private let replicaAcknowledgement: ReplicaAcknowledgement?
 
     /// - Parameters:
     ///   - bucketSeconds, buckets, aheadSeconds: the dedup window (the worker's `dedup.*`).
+    ///   - replicaAcknowledgement: replicas that must hold each batch's
+    ///     writes before ``receiveApplied(count:)`` returns; nil: none.
     public init(
-        connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int
+        connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int,
+        replicaAcknowledgement: ReplicaAcknowledgement? = nil
     ) throws(RedisError) {
         self.connection = connection
         self.layout = layout
+        self.replicaAcknowledgement = replicaAcknowledgement.flatMap { $0.replicas > 0 ? $0 : nil }
         self.call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
         try loadFunctions()
     }
@@ -31,9 +36,17 @@ public final class RecordStore {
     /// `RedisConnection.transaction`). Redis applies them while the caller
     /// waits for the previous batch's confirms; ``receiveApplied(count:)``
     /// collects the answers, in the order requests were sent.
+    ///
+    /// With a ``ReplicaAcknowledgement``, the marker write and `WAIT` follow
+    /// the transaction in the same round trip.
     public func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
         try connection.sendTransaction(count: records.count) { index, command in
             Self.write(records[index], with: call, into: &command)
+        }
+        if let wait = replicaAcknowledgement {
+            try connection.append(RedisCommand("INCR", layout.replicationMarker))
+            try connection.append(RedisCommand("WAIT", String(wait.replicas), String(wait.timeoutMilliseconds)))
+            try connection.flush()
         }
     }
 
@@ -51,6 +64,38 @@ public final class RecordStore {
             throw RedisError(.unexpectedReply, "Redis cannot apply now (\(serverError)); the batch will be redelivered")
         }
         return results
+    }
+
+    /// The replicas that acknowledged the batch of ``sendApply(_:)`` (the
+    /// answers to the marker write and `WAIT` behind it); nil without a
+    /// ``ReplicaAcknowledgement``. Read right after ``receiveApplied(count:)``,
+    /// before anything sent later.
+    public func receiveReplicaAcknowledgement() throws(RedisError) -> Int? {
+        guard replicaAcknowledgement != nil else { return nil }
+        let marker = try connection.readReply()
+        if let error = marker.errorMessage {
+            throw RedisError(.unexpectedReply, "INCR \(layout.replicationMarker): \(error)")
+        }
+        return try Self.acknowledged(try connection.readReply())
+    }
+
+    /// `WAIT` again for the writes already sent (the connection's
+    /// replication offset is unchanged): the replicas that hold them now.
+    /// Only with no reply outstanding on the connection.
+    public func waitForReplicas() throws(RedisError) -> Int {
+        guard let wait = replicaAcknowledgement else { return 0 }
+        return try Self.acknowledged(
+            try connection.command(RedisCommand("WAIT", String(wait.replicas), String(wait.timeoutMilliseconds))))
+    }
+
+    /// Replicas required, 0 when none are.
+    public var requiredReplicas: Int { replicaAcknowledgement?.replicas ?? 0 }
+
+    private static func acknowledged(_ reply: RedisReply) throws(RedisError) -> Int {
+        guard let count = reply.integer else {
+            throw RedisError(.unexpectedReply, "WAIT: \(reply.errorMessage ?? "\(reply)")")
+        }
+        return Int(count)
     }
 
     /// Drops stored outcomes after their outputs were confirmed, so later

@@ -96,6 +96,11 @@ public struct RedisKeyLayout: Sendable, Equatable {
         out.append(contentsOf: ":log".utf8)
     }
 
+    /// A counter each worker increments after a batch when it waits for
+    /// replicas (``ReplicaAcknowledgement``): the write that makes `WAIT`
+    /// cover everything the primary holds. Its value means nothing.
+    public var replicationMarker: String { prefix + ":replication-marker" }
+
     /// The marker of a transactions file by the SHA-256 of its content (hex).
     public func importedFile(sha256 hex: String) -> String {
         prefix + ":imports:sha256:" + hex

@@ -18,6 +18,8 @@ extension WorkerConfiguration {
         out.add(redis)
         out.add("redis.keyPrefix", keyPrefix)
         out.add("redis.commandTimeoutMs", redis.commandTimeoutMilliseconds)
+        out.add("redis.waitReplicas", replicaAcknowledgement.replicas)
+        out.add("redis.waitTimeoutMs", replicaAcknowledgement.timeoutMilliseconds)
         out.add("batch.maxSize", batch.maxSize)
         out.add("batch.maxWaitMs", batch.maxWaitMilliseconds)
         out.add("batch.prefetch", batch.prefetch)

@@ -35,6 +35,15 @@ extension WorkerConfiguration: LoadableConfiguration {
         settings.redis = try RedisEndpoint.configured(from: config, provenance, defaults: defaults.redis)
         settings.redis.commandTimeoutMilliseconds = try config.positive("redis.commandTimeoutMs", default: defaults.redis.commandTimeoutMilliseconds)
         settings.keyPrefix = config.string(forKey: "redis.keyPrefix", default: defaults.keyPrefix)
+        settings.replicaAcknowledgement.replicas = try config.nonNegative(
+            "redis.waitReplicas", default: defaults.replicaAcknowledgement.replicas)
+        settings.replicaAcknowledgement.timeoutMilliseconds = try config.positive(
+            "redis.waitTimeoutMs", default: defaults.replicaAcknowledgement.timeoutMilliseconds)
+        if settings.replicaAcknowledgement.timeoutMilliseconds >= settings.redis.commandTimeoutMilliseconds {
+            throw Failure(
+                key: "redis.waitTimeoutMs",
+                problem: "must be below redis.commandTimeoutMs (\(settings.redis.commandTimeoutMilliseconds)), or a slow WAIT reads as a broken connection")
+        }
 
         settings.batch.maxSize = try config.positive("batch.maxSize", default: defaults.batch.maxSize)
         settings.batch.maxWaitMilliseconds = try config.nonNegative("batch.maxWaitMs", default: defaults.batch.maxWaitMilliseconds)

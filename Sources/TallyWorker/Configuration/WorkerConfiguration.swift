@@ -3,6 +3,7 @@ import TallyBroker
 import TallyCore
 import TallyRedisClient
 import TallyRuntime
+import TallyStore
 
 /// Everything a worker can be told, with the documented defaults of
 /// `Config/worker.json`. Tests build one directly;
@@ -15,6 +16,9 @@ public struct WorkerConfiguration: Sendable {
     public var redis = RedisEndpoint()
     /// Prefix of every Redis key (see `RedisKeyLayout`).
     public var keyPrefix = "tally"
+    /// Replicas that must hold a batch's writes before its outputs go out
+    /// (`redis.waitReplicas`, `redis.waitTimeoutMs`); 0 replicas: no wait.
+    public var replicaAcknowledgement = ReplicaAcknowledgement(replicas: 0, timeoutMilliseconds: 1_000)
     public var batch = BatchSettings()
     public var dedup = DedupSettings()
     public var alerts = AlertPolicy()

@@ -28,6 +28,9 @@ public final class WorkerMetrics: Sendable {
     let reconnects: CoreMetrics.Counter
     /// Connection or batch failures that made the worker reconnect.
     let failures: CoreMetrics.Counter
+    /// Batches held back because fewer Redis replicas than
+    /// `redis.waitReplicas` acknowledged them in time (each also a failure).
+    let replicaWaitTimeouts: CoreMetrics.Counter
     /// Deliveries per batch.
     let batchSize: CoreMetrics.Recorder
     /// Deliveries received and not yet acked.
@@ -54,6 +57,7 @@ public final class WorkerMetrics: Sendable {
         alerts = CoreMetrics.Counter(label: "tally_worker_alerts_total", factory: factory)
         reconnects = CoreMetrics.Counter(label: "tally_worker_reconnects_total", factory: factory)
         failures = CoreMetrics.Counter(label: "tally_worker_failures_total", factory: factory)
+        replicaWaitTimeouts = CoreMetrics.Counter(label: "tally_worker_replica_wait_timeouts_total", factory: factory)
         batchSize = CoreMetrics.Recorder(label: "tally_worker_batch_size", factory: factory)
         inFlight = CoreMetrics.Meter(label: "tally_worker_in_flight", factory: factory)
         ready = CoreMetrics.Meter(label: "tally_worker_ready", factory: factory)

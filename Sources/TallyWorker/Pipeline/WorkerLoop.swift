@@ -39,6 +39,9 @@ final class WorkerLoop {
     /// batch to batch: nothing is hashed or allocated per message, and it
     /// is only searched when the broker nacked something.
     private var sequences: [UInt64] = []
+    /// Redis replicas that acknowledged the writes of the batch about to be
+    /// published (nil: no wait configured).
+    private var replicasAcknowledged: Int?
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -130,6 +133,7 @@ final class WorkerLoop {
             return machine.forgetSent()
         case .receiveApplied(let count):
             let results = try timeApply { try session.store.receiveApplied(count: count) }
+            replicasAcknowledged = try timeApply { try session.store.receiveReplicaAcknowledgement() }
             statistics.record(.apply, applyTime)
             applyTime = .zero
             faultHooks.reached(.afterApply, logger: logger)
@@ -142,6 +146,7 @@ final class WorkerLoop {
             try acknowledge(ledger, on: session.consumer)
             return machine.settled()
         case .publish(let messages):
+            try holdUntilReplicated(session)
             let unsent = try statistics.time(.publish) { try publish(messages, with: session.publisher) }
             return machine.published(unsent: unsent)
         case .turnFinished, .reconnect, .stopped:
@@ -155,6 +160,47 @@ final class WorkerLoop {
         return try work()
     }
 
+    /// Holds a batch's outputs back until `redis.waitReplicas` replicas hold
+    /// its writes (``ReplicaAcknowledgement``): `WAIT` again, each time up to
+    /// `redis.waitTimeoutMs`, counting and saying so, until they do or a stop
+    /// is requested (the batch is then redelivered; its outcomes stay
+    /// pending). Nothing is published, so nothing is acked, meanwhile: the
+    /// fleet slows down instead of acting on writes a failover could lose.
+    /// Waiting here keeps the deliveries (a failed batch would be
+    /// redelivered and count against `topology.deliveryLimit` each time);
+    /// only a wait longer than two heartbeats drops the connections.
+    private func holdUntilReplicated(_ session: Session) throws {
+        guard var acknowledged = replicasAcknowledged else { return }
+        replicasAcknowledged = nil
+        let required = session.store.requiredReplicas
+        guard acknowledged < required else { return }
+        let start = ContinuousClock.now
+        logger.warning(
+            "Redis replicas are lagging: holding the batch's outputs back until they hold its writes",
+            metadata: ["acknowledged": "\(acknowledged)", "required": "\(required)",
+                       "wait-ms": "\(configuration.replicaAcknowledgement.timeoutMilliseconds)"])
+        while acknowledged < required {
+            metrics.replicaWaitTimeouts.increment()
+            if stop.isRequested {
+                throw ReplicasLagging(acknowledged: acknowledged, required: required)
+            }
+            acknowledged = try session.store.waitForReplicas()
+        }
+        let held = (ContinuousClock.now - start).components
+        logger.info(
+            "Redis replicas caught up; publishing the held-back batch",
+            metadata: ["held-ms": "\(held.seconds * 1000 + held.attoseconds / 1_000_000_000_000_000)"])
+    }
+
+    /// A stop requested while a batch waits for replicas.
+    private struct ReplicasLagging: Error, CustomStringConvertible {
+        let acknowledged: Int
+        let required: Int
+        var description: String {
+            "stopping while Redis replicas lag (\(acknowledged) of \(required) acknowledged); the batch will be redelivered"
+        }
+    }
+
     // MARK: Connections
 
     private func connectedSession() throws -> Session {
@@ -162,7 +208,8 @@ final class WorkerLoop {
         let redis = try RedisConnection(configuration.redis)
         let store = try RecordStore(
             connection: redis, layout: layout, bucketSeconds: configuration.dedup.bucketSeconds,
-            buckets: configuration.dedup.buckets, aheadSeconds: configuration.dedup.aheadSeconds)
+            buckets: configuration.dedup.buckets, aheadSeconds: configuration.dedup.aheadSeconds,
+            replicaAcknowledgement: configuration.replicaAcknowledgement)
         markConnections(redis: true)
         let publishing = try AMQPConnection(configuration.broker)
         try configuration.topology.declare(on: publishing)
