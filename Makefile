@@ -15,7 +15,7 @@ help:
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
-	@echo "make bench-readings     READINGS (default 10,000,000) meter readings: import, drain, ingest, view latencies"
+	@echo "make bench-readings     READINGS (default 10,000,000) meter readings and a run of MATCHES rows stamped over MATCH_SPAN (120) s: import, drain, ingest, the run whole, view latencies"
 	@echo "make image   the project's image (deploy/Dockerfile) with podman, from local Debian and toolchain images; tally:<version>"
 	@echo "make bench-vendor       the vendor poller at the real limit (5/min): RATE (4950/min) for DURATION (360 s); rate, lag, violations (0)"
 
