@@ -159,13 +159,13 @@ public struct ReadingsViews: Sendable {
         for group in page.groups {
             let entries = MatchSelection.entries(group.rows).filter { range.contains($0.reference.date) }
             guard let run = MatchSelection.chosenRun(entries, named: named) else { continue }
-            let rows = MatchSelection.rows(entries, run: run, side: side, range: range)
-            guard !rows.isEmpty else { continue }
             let sides = side.map { [$0] } ?? MatchSide.allCases
             let totals = sides.map { side in
                 let sum = MatchSelection.sum(MatchSelection.days(entries, run: run, side: side, range: range))
                 return (side, sum.count, sum.total)
             }
+            guard totals.contains(where: { $0.1 > 0 }) else { continue }
+            let rows = MatchSelection.rows(entries, run: run, side: side, range: range)
             items.append(ReadingsJSON.KeyOutput(icp: group.icp, run: run, sides: totals, rows: rows))
         }
         let next = page.more ? page.groups.last.map { cursor.encode([.text($0.icp)]) } : nil
