@@ -16,7 +16,7 @@ help:
 	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay and tally, same run; Redis commandstats; RECORDS=, ROUNDS="
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
-	@echo "make bench-readings     READINGS (default 10,000,000) meter readings: import, drain, ingest, view latencies"
+	@echo "make bench-readings     READINGS (default 10,000,000) meter readings and a run of MATCHES rows stamped over MATCH_SPAN (120) s: import, drain, ingest, the run whole, view latencies"
 	@echo "make image   the project's image (deploy/Dockerfile) with podman, from local Debian and toolchain images; tally:<version>"
 	@echo "make compose-test   deploy/compose.yaml with podman-compose (local RabbitMQ/Redis images): samples in, notifications and API checked from outside, torn down"
 	@echo "make bench-vendor       the vendor poller at the real limit (5/min): RATE (4950/min) for DURATION (360 s); rate, lag, violations (0)"

@@ -4,15 +4,20 @@
 #   1. release build of tally, tally-worker, tally-aggregator
 #   2. private bench servers (TALLY_BENCH_* ports, .state/bench-readings)
 #   3. N readings (default 10,000,000: 14 days x 48 x N/672 ICPs) and one
-#      matching run over 2 days for every ICP, generated as CSV files
+#      matching run over 2 days (for every ICP, or MATCHES rows), its rows
+#      stamped over MATCH_SPAN seconds as the algorithm writes them,
+#      generated as CSV files
 #   4. phase by phase, so each figure is one stage's own:
 #      import (tally import readings + matches, workers stopped: the rate a
 #      producer reaches with confirms), fleet drain (WORKERS workers empty
 #      the queue), aggregator ingest (a fresh aggregator indexes the log)
-#   5. latency of the readings and matches views (RUNS times each, median
+#   5. the run is whole: every page of the output by key (/v1/matches) read,
+#      each row of the one run, MATCHES rows in all (timed)
+#   6. latency of the readings and matches views (RUNS times each, median
 #      and worst) at that size
 #
-# Environment: READINGS (default 10000000), WORKERS (default 2), RUNS (7),
+# Environment: READINGS (default 10000000), MATCHES (default: 96 per ICP),
+# MATCH_SPAN (seconds, default 120), WORKERS (default 2), RUNS (7),
 # TALLY_SKIP_BUILD=1 (use the existing release binaries),
 # TALLY_BENCH_REDIS_PORT, TALLY_BENCH_AMQP_PORT, TALLY_BENCH_DIST_PORT,
 # TALLY_BENCH_HTTP_PORT (18485).
@@ -29,6 +34,8 @@ export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-19641}"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 readings="${READINGS:-10000000}"
+match_rows="${MATCHES:-}"
+span="${MATCH_SPAN:-120}"
 workers="${WORKERS:-2}"
 runs="${RUNS:-7}"
 port="${TALLY_BENCH_HTTP_PORT:-18485}"
@@ -52,9 +59,9 @@ WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" servers >&2
 
 log "generating $readings readings"
 t0=$(now_ns)
-icps=$(python3 "$here/bench-readings-generate.py" "$data/readings.csv" "$data/matches.csv" "$readings")
+read -r icps match_icps < <(python3 "$here/bench-readings-generate.py" "$data/readings.csv" "$data/matches.csv" "$readings" 14 2 "$match_rows" "$span")
 matches=$(($(wc -l <"$data/matches.csv") - 1))
-log "generated in $(elapsed "$t0") s: $icps ICPs, $(du -h "$data/readings.csv" | cut -f1) of readings, $matches matches"
+log "generated in $(elapsed "$t0") s: $icps ICPs, $(du -h "$data/readings.csv" | cut -f1) of readings, $matches matches ($match_icps ICPs, stamped over $span s)"
 
 redis() { redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" "$@"; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%d", n / s }'; }
@@ -104,12 +111,47 @@ check=$(api_curl "/v1/readings/$icp?from=2018-06-01&to=2018-06-14" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
 [[ "$check" == 672 ]] || die "the readings view returned $check readings for ICP $icp, expected 672"
 
+# The run is whole: the import names it once, and the output by key holds
+# every one of its rows under that one name, on ICP after ICP, page after page.
+run=$(awk '/^run /{sub(/^run /, ""); sub(/: every row.*/, ""); print; exit}' "$data/import-matches.txt")
+[[ -n "$run" ]] || die "tally import matches named no run"
+micp=$((1000000 + match_icps / 2))  # an ICP with the run's full 2 days
+runs_of_icp=$(api_curl "/v1/matches/$micp/runs" | python3 -c 'import json,sys; print(" ".join("%s=%d" % (r["run"], r["count"]) for r in json.load(sys.stdin)["runs"]))')
+[[ "$runs_of_icp" == "$run=96" ]] || die "ICP $micp has runs $runs_of_icp, expected $run=96"
+log "reading the latest run by key: every page of /v1/matches?from=2018-06-01&to=2018-06-02&limit=1000"
+t0=$(now_ns)
+whole=$(API_URL="http://127.0.0.1:$TALLY_HTTP_PORT" API_TOKEN="${TALLY_API_TOKEN:-$(head -n1 "$TALLY_API_TOKEN_FILE")}" python3 - <<'PY'
+import json, os, urllib.parse, urllib.request
+rows, pages, runs, cursor = 0, 0, set(), None
+while True:
+    url = os.environ["API_URL"] + "/v1/matches?from=2018-06-01&to=2018-06-02&limit=1000"
+    if cursor:
+        url += "&cursor=" + urllib.parse.quote(cursor)
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + os.environ["API_TOKEN"]})
+    page = json.load(urllib.request.urlopen(request, timeout=120))
+    pages += 1
+    for item in page["icps"]:
+        runs.add(item["run"])
+        rows += len(item["rows"])
+    cursor = page.get("nextCursor")
+    if not cursor:
+        break
+print(rows, pages, " ".join(sorted(runs)))
+PY
+)
+whole_s=$(elapsed "$t0")
+read -r whole_rows whole_pages whole_runs <<<"$whole"
+[[ "$whole_rows" == "$matches" && "$whole_runs" == "$run" ]] ||
+    die "the latest run by key holds $whole_rows rows of runs '$whole_runs'; expected $matches rows of run $run"
+log "the run $run is whole: $whole_rows rows in $whole_pages pages ($whole_s s)"
+
 {
-    echo "readings: $readings ($icps ICPs x 14 days x 48), matches: $matches (one run, 2 days); workers: $workers; $(nproc) cores, shared"
+    echo "readings: $readings ($icps ICPs x 14 days x 48), matches: $matches (one run, $match_icps ICPs x 2 days, stamped over $span s); workers: $workers; $(nproc) cores, shared"
     echo "import readings (publish with confirms, no consumer): $(rate "$readings" "$import_s") rows/s ($readings in $import_s s)"
     echo "import matches: $(rate "$matches" "$import_matches_s") rows/s ($matches in $import_matches_s s)"
     echo "fleet drain ($workers workers, queue to Redis): $(rate "$total" "$drain_s") records/s ($total in $drain_s s)"
     echo "aggregator ingest (log to index): $(rate "$total" "$ingest_s") records/s ($total in $ingest_s s), index $(du -sh "$TALLY_STATE_DIR/aggregator" | cut -f1)"
+    echo "the latest run ($run) by key, every page (limit=1000): $whole_rows of $matches rows, one run, $whole_pages pages in $whole_s s"
     time_query "readings of one ICP, 14 days (672 rows)" "/v1/readings/$icp?from=2018-06-01&to=2018-06-14"
     time_query "readings of one ICP, one day" "/v1/readings/$icp?from=2018-06-05"
     time_query "matches runs of one ICP" "/v1/matches/$icp/runs"

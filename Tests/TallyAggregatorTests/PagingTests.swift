@@ -269,15 +269,28 @@ import TallyCore
         var rows: [(record: TallyCore.Record, json: String)] = []
         let icps = ["1", "2", "3", "4", "5"]
         for key in icps {
-            rows.append(try record(
-                "mt:\(key)", time: "2018-06-10T00:30:00+12:00", source: "matching",
-                destination: AdapterNamespace.matches.destination(key), value: "1",
-                reference: MatchReference(run: runs[0], side: .buyer, date: "2018-06-10").text))
+            for (time, side) in [("00:30:00", MatchSide.buyer), ("01:00:00", .seller)] {
+                rows.append(try record(
+                    MatchRecordId(run: runs[0], icp: key, date: "2018-06-10", time: time, side: side).text,
+                    time: "2018-06-10T\(time)+12:00", source: "matching", destination: AdapterNamespace.matches.destination(key),
+                    value: "1.\(key)", reference: MatchReference(run: runs[0], side: side, date: "2018-06-10").text))
+            }
         }
         _ = try index.insert(rows, lastStreamID: "1-0")
         try await application(index).test(.router) { client in
             let listed = try await pages(client, "/v1/matches?from=2018-06-10&limit=2", "icps")
             #expect(strings(listed.items, "icpId") == icps)
+            #expect(listed.pages == 3)
+            // Each ICP's rows come whole with it, on whichever page it lands.
+            for item in listed.items {
+                guard case .string(let key)? = item["icpId"], case .array(let itemRows)? = item["rows"] else {
+                    Issue.record("no rows in \(item)")
+                    continue
+                }
+                #expect(strings(itemRows, "readTime") == ["00:30:00", "01:00:00"], "ICP \(key)")
+                #expect(strings(itemRows, "side") == ["buyer", "seller"], "ICP \(key)")
+                #expect(strings(itemRows, "matchedAmount") == ["1.\(key)", "1.\(key)"], "ICP \(key)")
+            }
             let cursor = try #require(listed.lastCursor)
             try await expectBadCursor(client, "/v1/matches?from=2018-06-11&limit=2&cursor=" + Self.encoded(cursor))
             try await expectBadCursor(client, "/v1/matches?from=2018-06-10&cursor=2")

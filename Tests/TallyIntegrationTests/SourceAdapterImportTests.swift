@@ -233,6 +233,79 @@ struct SourceAdapterImportTests {
         #expect(badDate.json["parameter"] == .string("from"))
     }
 
+    /// A run as the algorithm writes it: 142 rows (71 ICPs × 2 intervals)
+    /// stamped 20 ms apart as each is written, over 2.8 s and four seconds
+    /// (16:39:36.990 to 16:39:39.810). It used to become four runs (one per
+    /// second) and "the
+    /// latest run" a fragment; it is one run, whole on every view, and the
+    /// output by key returns all 142 rows across pages of whole ICPs.
+    @Test func aRunWrittenAcrossSecondsStaysWhole() throws {
+        let fleet = try Fleet("rd-long-run")
+        defer { fleet.stop() }
+        var text = "icp_id, matched_amount, read_date, read_time, publish_datetime,buyer_seller\n"
+        var expected: [String: [String]] = [:]
+        for row in 0..<142 {
+            let icp = String(200 + row / 2)
+            let (time, side) = row % 2 == 0 ? ("00:00:00", "buyer") : ("00:30:00", "seller")
+            let stamp = 36_990_000 + row * 20_000  // microseconds after 16:39:00
+            let amount = String(format: "0.%04d", row)
+            text += "\(icp), \"\(amount)\", \"2018-06-13\", \"\(time)\", "
+                + String(format: "\"2018-06-27 16:39:%02d.%06d+12\"", stamp / 1_000_000, stamp % 1_000_000) + ", \u{201C}\(side)\u{201D}\n"
+            expected[icp, default: []].append("\(time) \(side) \(amount)")
+        }
+        let path = try fleet.file("long-run.csv", text)
+        let imported = try fleet.importFile("matches", path)
+        #expect(imported.status == 0, "\(imported.standardOutput) \(imported.standardError)")
+        #expect(imported.standardOutput.contains("run 2018-06-27T16:39:36+12:00: every row of the file"), "\(imported.standardOutput)")
+        try fleet.waitForIndexed(142)
+
+        let run = JSONValue.string("2018-06-27T16:39:36+12:00")
+        // ICPs 200, 225 and 250 each have one row on either side of a second boundary
+        // (36.990 | 37.010, 37.990 | 38.010, 38.990 | 39.010); 270's are the last written.
+        for icp in ["200", "225", "250", "270"] {
+            let runs = try fleet.get("/v1/matches/\(icp)/runs")
+            guard case .array(let list)? = runs["runs"] else { throw TestFailure("no runs") }
+            #expect(list.map { $0["run"] } == [run], "ICP \(icp): one run")
+            #expect(list.first?["count"] == .number("2"), "ICP \(icp): the whole run")
+        }
+
+        // By key, 20 ICPs a page: 4 pages, every row once, all of the one run.
+        var rows: [String: [String]] = [:]
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try fleet.get("/v1/matches?from=2018-06-13&limit=20" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            guard case .array(let items)? = page["icps"] else { throw TestFailure("no icps") }
+            #expect(items.count == (pages < 3 ? 20 : 11), "page \(pages)")
+            for item in items {
+                guard case .string(let icp)? = item["icpId"], case .array(let itemRows)? = item["rows"] else { throw TestFailure("bad item \(item)") }
+                #expect(item["run"] == run, "ICP \(icp)")
+                #expect(rows[icp] == nil, "ICP \(icp) on two pages")
+                rows[icp] = itemRows.map { row in
+                    guard case .string(let time)? = row["readTime"], case .string(let side)? = row["side"],
+                        case .string(let amount)? = row["matchedAmount"], row["readDate"] == .string("2018-06-13")
+                    else { return "bad \(row)" }
+                    return "\(time) \(side) \(amount)"
+                }
+            }
+            if case .string(let next)? = page["nextCursor"] { cursor = next } else { cursor = nil }
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(pages == 4)
+        #expect(rows == expected)
+        #expect(rows.values.map(\.count).reduce(0, +) == 142)
+
+        // The same file again is the same run: nothing doubles (a reading marks when it is behind us).
+        let again = try fleet.importFile("matches", path)
+        #expect(again.standardOutput.contains("run 2018-06-27T16:39:36+12:00"), "\(again.standardOutput)")
+        let marker = try fleet.importFile("readings", try fleet.file("marker.csv", Self.readingsSample))
+        #expect(marker.status == 0)
+        try fleet.waitForIndexed(147)
+        let runs = try fleet.get("/v1/matches/225/runs")
+        guard case .array(let list)? = runs["runs"] else { throw TestFailure("no runs") }
+        #expect(list.count == 1 && list.first?["count"] == .number("2"))
+    }
+
     @Test func aTransactionsFileIsImportedOnceAndRefusedTheSecondTime() throws {
         let fleet = try Fleet("rd-txn")
         defer { fleet.stop() }

@@ -75,29 +75,35 @@ struct ImportMatches: AsyncParsableCommand {
         abstract: "Import the matching algorithm's output (algorithm runs); each run is kept as its own version.",
         discussion: """
             Columns: icp_id, matched_amount, read_date, read_time, publish_datetime, buyer_seller (quoted values \
-            and “curly” quotes as the algorithm writes them). The run is publish_datetime to the second, unless \
-            --run names it.
+            and “curly” quotes as the algorithm writes them), and optionally run. The file is one run, however long \
+            the algorithm took to write it: named by its first row's publish_datetime to the second, unless --run \
+            names it or a run column names each row's run. Importing the same file again is the same run.
             """)
 
     @OptionGroup var options: ImportOptions
 
     @Option(
         name: .customLong("run"),
-        help: "This algorithm run's publish time, e.g. '2018-06-27 16:39:36+12' (default: each row's publish_datetime, to the second).")
+        help: "This algorithm run's publish time, e.g. '2018-06-27 16:39:36+12' (default: the first row's publish_datetime, to the second).")
     var runTime: String?
 
     func run() async throws {
         let settings = try await options.connection.load()
-        let runName: String?
+        let rule: MatchRunRule?
         do throws(RowRejection) {
-            runName = try runTime.map { text throws(RowRejection) in MatchRowMapper.run(of: try ProducerTimestamp(text, column: "--run")) }
+            rule = try runTime.map { text throws(RowRejection) in .named(MatchRowMapper.run(of: try ProducerTimestamp(text, column: "--run"))) }
         } catch {
             throw ValidationError(error.reason)
         }
+        var run: String?
         let outcome = try options.run(what: "matches", settings: settings) { header throws(HeaderRejection) in
-            let mapper = try MatchRowMapper(header: header, runOverride: runName, limits: settings.limits)
-            return { fields throws(RowRejection) in try mapper.record(fields) }
+            var mapper = try MatchRowMapper(header: header, run: rule, limits: settings.limits)
+            return { fields throws(RowRejection) in
+                defer { run = mapper.run }
+                return try mapper.record(fields)
+            }
         }
+        if let run { print("run \(run): every row of the file") }
         if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
     }
 }

@@ -10,6 +10,17 @@ enum MatchSelection {
     struct Entry: Sendable, Equatable {
         let reference: MatchReference
         let amount: ExactDecimal
+        /// Where the row's `read_time` is kept (``MatchRecordId``); nil
+        /// where a view needs totals only.
+        var recordId: MatchRecordId? = nil
+    }
+
+    /// One output row as the algorithm wrote it.
+    struct OutputRow: Sendable, Equatable {
+        let date: String
+        let time: String
+        let side: MatchSide
+        let amount: ExactDecimal
     }
 
     struct RunSummary: Sendable, Equatable {
@@ -29,7 +40,9 @@ enum MatchSelection {
     /// The rows whose reference is a match reference (others are ignored:
     /// they cannot come from the matches adapter).
     static func entries(_ rows: [ReadingsQueries.Row]) -> [Entry] {
-        rows.compactMap { row in MatchReference(row.reference).map { Entry(reference: $0, amount: row.amount) } }
+        rows.compactMap { row in
+            MatchReference(row.reference).map { Entry(reference: $0, amount: row.amount, recordId: MatchRecordId(row.recordId)) }
+        }
     }
 
     /// Later instant first; equal instants by text, so the order is total.
@@ -75,6 +88,20 @@ enum MatchSelection {
             byDate[entry.reference.date]!.total += entry.amount
         }
         return byDate.values.sorted { $0.date < $1.date }
+    }
+
+    /// The rows of `run` (of `side`, or both) whose date is in `range`, in
+    /// the order of the algorithm's intervals: date, time, then buyer before
+    /// seller. A row whose recordId is not a match recordId has no time and
+    /// is left out (the matches adapter writes none such).
+    static func rows(_ entries: [Entry], run: String, side: MatchSide?, range: LocalDateRange) -> [OutputRow] {
+        entries.compactMap { entry -> OutputRow? in
+            let reference = entry.reference
+            guard reference.run == run, side.map({ $0 == reference.side }) ?? true, range.contains(reference.date),
+                let id = entry.recordId
+            else { return nil }
+            return OutputRow(date: reference.date, time: id.time, side: reference.side, amount: entry.amount)
+        }.sorted { ($0.date, $0.time, $0.side == .buyer ? 0 : 1) < ($1.date, $1.time, $1.side == .buyer ? 0 : 1) }
     }
 
     static func sum(_ days: [DayTotal]) -> (count: Int, total: ExactDecimal) {

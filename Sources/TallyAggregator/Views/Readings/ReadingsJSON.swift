@@ -75,19 +75,25 @@ enum ReadingsJSON {
         return out + "}"
     }
 
-    struct KeyTotals {
+    /// One ICP of the output by key: its run, totals per side and rows.
+    struct KeyOutput {
         let icp: String
         let run: String
         let sides: [(MatchSide, Int, ExactDecimal)]
+        let rows: [MatchSelection.OutputRow]
     }
 
-    static func byKey(range: LocalDateRange, _ items: [KeyTotals], nextCursor: String?) -> String {
+    static func byKey(range: LocalDateRange, _ items: [KeyOutput], nextCursor: String?) -> String {
         var out = "{\"from\":\"\(range.from)\",\"to\":\"\(range.to)\",\"unit\":\"\(MatchRowMapper.unit)\",\"icps\":["
         out += items.map { item in
             var text = "{\"icpId\":"
             JSONWriter.appendQuoted(item.icp, to: &text)
             text += ",\"run\":" + quotedOrNull(item.run) + ",\"sides\":["
             text += item.sides.map { "{\"side\":\"\($0.0.rawValue)\",\"count\":\($0.1),\"total\":\"\($0.2)\"}" }.joined(separator: ",")
+            text += "],\"rows\":["
+            text += item.rows.map { row in
+                "{\"readDate\":\"\(escapedDate(row.date))\",\"readTime\":\"\(escapedDate(row.time))\",\"side\":\"\(row.side.rawValue)\",\"matchedAmount\":\"\(row.amount)\"}"
+            }.joined(separator: ",")
             return text + "]}"
         }.joined(separator: ",")
         out += "]"
@@ -102,7 +108,8 @@ enum ReadingsJSON {
         return out
     }
 
-    /// Dates come from references the adapter wrote; escaped anyway.
+    /// Dates and times come from references and recordIds the adapter
+    /// wrote; escaped anyway.
     private static func escapedDate(_ date: String) -> String {
         var out = ""
         JSONWriter.appendQuoted(date, to: &out)

@@ -19,6 +19,8 @@ struct ReadingsQueries: Sendable {
         let type: RecordType
         let amount: ExactDecimal
         let json: String
+        /// Read where a view needs it (the output by key); empty elsewhere.
+        var recordId = ""
     }
 
     // MARK: Readings
@@ -108,32 +110,35 @@ struct ReadingsQueries: Sendable {
     }
 
     /// The matching rows of whole ICPs in destination order after `afterIcp`,
-    /// within `range`, until `limit + 1` ICPs with rows have been seen.
-    func matchesByKey(range: LocalDateRange, afterIcp: String?, limit: Int) async throws -> [(icp: String, rows: [Row])] {
+    /// within `range`, until `page` ends; `more` when an ICP with rows follows.
+    func matchesByKey(range: LocalDateRange, afterIcp: String?, page: KeyPageLimit) async throws
+        -> (groups: [(icp: String, rows: [Row])], more: Bool)
+    {
         let window = range.window
         let prefix = AdapterNamespace.matches.destinationPrefix
         let lowest = afterIcp.map { prefix + $0 } ?? prefix
         // Destinations with the prefix sort below prefix + U+10FFFF.
         let highest = prefix + "\u{10FFFF}"
         return try await index.pool.read { db in
+            var page = page
             var groups: [(icp: String, rows: [Row])] = []
             let cursor = try GRDB.Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT destination, reference, type, mantissa, scale, value FROM records INDEXED BY records_by_destination
+                    SELECT destination, reference, type, mantissa, scale, value, record_id FROM records INDEXED BY records_by_destination
                     WHERE destination > ? AND destination < ? AND t_ms >= ? AND t_ms < ? AND source = ?
                     ORDER BY destination
                     """,
                 arguments: [lowest, highest, window.start, window.end, AdapterNamespace.matches.sourceId])
             while let row = try cursor.next() {
-                let parsed = try Self.row(row, json: "")
-                if groups.last?.icp != AdapterNamespace.matches.key(ofDestination: parsed.destination) {
-                    if groups.count == limit + 1 { break }
-                    groups.append((AdapterNamespace.matches.key(ofDestination: parsed.destination) ?? parsed.destination, []))
-                }
+                var parsed = try Self.row(row, json: "")
+                parsed.recordId = row[6]
+                let icp = AdapterNamespace.matches.key(ofDestination: parsed.destination) ?? parsed.destination
+                guard page.admit(icp: icp) else { return (groups, true) }
+                if groups.last?.icp != icp { groups.append((icp, [])) }
                 groups[groups.count - 1].rows.append(parsed)
             }
-            return groups
+            return (groups, false)
         }
     }
 

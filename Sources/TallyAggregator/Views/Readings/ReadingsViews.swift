@@ -16,7 +16,8 @@ import TallyCore
 ///   an ICP, dates (at most 366 days, so at most 2 × 366 day entries) and
 ///   side (both sides without `side`).
 /// - `GET /v1/matches/{icp}?run&limit&cursor`: aggregated output per day, paged.
-/// - `GET /v1/matches?from&to&run&side&limit&cursor`: output for dates by key (ICP), paged.
+/// - `GET /v1/matches?from&to&run&side&limit&cursor`: output rows and totals
+///   for dates by key (ICP), paged by whole ICPs (``KeyPageLimit``).
 ///
 /// Matches default to the latest run (per ICP, among the rows a query looks
 /// at) and can name one with `run=`.
@@ -25,6 +26,8 @@ public struct ReadingsViews: Sendable {
     let logger: Logger
     static let maxDaysPerPage = 366
     static let maxIcpsPerPage = 1_000
+    /// Where a page of the output by key ends early (``KeyPageLimit``).
+    static let maxRowsReadPerKeyPage = 10_000
 
     public init(index: RecordIndex, logger: Logger) {
         queries = ReadingsQueries(index: index)
@@ -150,9 +153,10 @@ public struct ReadingsViews: Sendable {
         let cursor = PageCursor(
             route: "matches", binding: PageCursor.binding([("from", range.from), ("to", range.to), ("side", side?.rawValue), ("run", named)]))
         let after = try cursor.parameter(parameters["cursor"], arity: 1) { $0[0].text }
-        let groups = try await queries.matchesByKey(range: range, afterIcp: after, limit: limit)
-        var items: [ReadingsJSON.KeyTotals] = []
-        for group in groups.prefix(limit) {
+        let page = try await queries.matchesByKey(
+            range: range, afterIcp: after, page: KeyPageLimit(icps: limit, rows: Self.maxRowsReadPerKeyPage))
+        var items: [ReadingsJSON.KeyOutput] = []
+        for group in page.groups {
             let entries = MatchSelection.entries(group.rows).filter { range.contains($0.reference.date) }
             guard let run = MatchSelection.chosenRun(entries, named: named) else { continue }
             let sides = side.map { [$0] } ?? MatchSide.allCases
@@ -161,9 +165,10 @@ public struct ReadingsViews: Sendable {
                 return (side, sum.count, sum.total)
             }
             guard totals.contains(where: { $0.1 > 0 }) else { continue }
-            items.append(ReadingsJSON.KeyTotals(icp: group.icp, run: run, sides: totals))
+            let rows = MatchSelection.rows(entries, run: run, side: side, range: range)
+            items.append(ReadingsJSON.KeyOutput(icp: group.icp, run: run, sides: totals, rows: rows))
         }
-        let next = groups.count > limit ? cursor.encode([.text(groups[limit - 1].icp)]) : nil
+        let next = page.more ? page.groups.last.map { cursor.encode([.text($0.icp)]) } : nil
         return ReadingsJSON.byKey(range: range, items, nextCursor: next)
     }
 }
