@@ -16,6 +16,7 @@ PACKAGES=(
     curl
     openssl
     chromium  # the headless browser that renders the account report in make test
+    python3-aiosmtpd  # the real SMTP server the report mailer sends to in make test (scripts/smtp-sink.py)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
