@@ -78,7 +78,8 @@ def main():
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == options.user \
             and auth_data.password.decode() == options.password
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting).
+        return AuthResult(success=ok, handled=False)
 
     port = options.port
     if port == 0:

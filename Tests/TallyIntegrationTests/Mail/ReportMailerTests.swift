@@ -20,13 +20,13 @@ struct ReportMailerTests {
         let port: Int
         let logFile: URL
 
-        init(_ environment: TestEnvironment, _ arguments: [String], name: String) throws {
+        init(_ environment: TestEnvironment, _ arguments: [String], name: String, variables: [String: String] = [:]) throws {
             port = try AggregatorProcess.freePort()
             logFile = environment.stateDirectory.appendingPathComponent("test-logs/\(environment.runId)-\(name).log")
             try FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
             _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
             process.executableURL = environment.binaries.appendingPathComponent("tally")
-            process.environment = environment.workerEnvironment
+            process.environment = environment.workerEnvironment.merging(variables) { $1 }
             process.arguments = ["mail", "reports", "--listen-port", "\(port)"] + arguments
             process.standardOutput = try FileHandle(forWritingTo: logFile)
             process.standardError = process.standardOutput
@@ -204,6 +204,84 @@ struct ReportMailerTests {
         }
         #expect(try smtp.messages().count == mails.count)
         #expect(try second.stop() == 0, "\(second.log)")
+    }
+
+    /// Publishes reports as `tally report accounts` does.
+    private func publish(_ reports: [AccountReport], _ environment: TestEnvironment) throws {
+        let publisher = try environment.publisher()
+        for report in reports {
+            let message = try AccountReportMessage(report: report)
+            _ = try publisher.publish(
+                AMQPOutgoing(exchange: environment.configuration.topology.reportsExchange, routingKey: message.routingKey, messageId: message.messageId),
+                body: message.body)
+        }
+        guard try publisher.flush().isEmpty else { throw TestFailure("the broker refused a report") }
+    }
+
+    private func report(_ account: String) throws -> AccountReport {
+        var builder = AccountReportBuilder()
+        builder.add(try ExactDecimal.parse("60.5"), type: .positive, currency: "USD", month: "2026-07")
+        builder.add(try ExactDecimal.parse("20.46"), type: .negative, currency: "USD", month: "2026-08")
+        return try #require(builder.report(account: account))
+    }
+
+    @Test func startTLSAndAuthAgainstARealServerAndARefusedRecipientKept() throws {
+        let environment = TestEnvironment("mail-tls")
+        defer {
+            environment.cleanUp()
+            deleteMailQueues(environment)
+        }
+        let tls = try TLSListener.required(environment)
+        let refused = Self.address("refused")
+        let smtp = try SMTPSinkProcess(
+            environment,
+            arguments: [
+                "--tls-cert", tls.directory.appendingPathComponent("server.pem").path,
+                "--tls-key", tls.directory.appendingPathComponent("server.key").path, "--require-tls",
+                "--user", "tally", "--password", "s3cret", "--refuse", refused,
+            ])
+        let recipients = try recipientsFile(["42", "43", "refused"])
+        func arguments(ca: String, auth: String) -> [String] {
+            [
+                "--recipients", recipients.path, "--from", Self.sender, "--smtp-host", "localhost", "--smtp-port", "\(smtp.port)",
+                "--smtp-starttls", "required", "--smtp-ca-file", ca, "--smtp-user", "tally", "--smtp-auth", auth,
+                "--smtp-timeout-ms", "5000", "--retry-initial-ms", "100", "--retry-max-ms", "300",
+            ]
+        }
+
+        // A certificate the mailer does not trust: nothing is sent, the mailer says so and is not ready.
+        let untrusting = try MailerProcess(
+            environment, arguments(ca: tls.untrustedCAFile, auth: "PLAIN"), name: "mailer-untrusted", variables: ["TALLY_SMTP_PASSWORD": "s3cret"])
+        try publish([try report("42")], environment)
+        try waitUntil("the mailer to fail on the certificate") { (try untrusting.metric("tally_mailer_failures_total") ?? 0) >= 2 }
+        #expect(try AggregatorProcess.get(port: untrusting.port, "/ready").status == 503)
+        #expect(try smtp.messages().isEmpty)
+        #expect(untrusting.log.contains("CERTIFICATE_VERIFY_FAILED"), "\(untrusting.log)")
+        #expect(try untrusting.stop() == 0)
+
+        // The right CA, AUTH LOGIN: the held report goes, over TLS; the refused recipient's is kept.
+        let mailer = try MailerProcess(
+            environment, arguments(ca: tls.caFile, auth: "LOGIN"), name: "mailer-tls", variables: ["TALLY_SMTP_PASSWORD": "s3cret"])
+        try publish([try report("refused")], environment)
+        try waitUntil("one report mailed, one kept") { try smtp.messages().count == 1 && kept(environment).count == 1 }
+        let mail = try #require(try smtp.messages().first)
+        #expect(mail.header("X-Envelope-To") == Self.address("42"))
+        #expect(mail.subject == "Transactions report for account 42")
+        #expect(mail.parts["text/html"] == AccountReportPage.render(try report("42")))
+        #expect(try kept(environment).map(\.reason) == ["mail-refused"])
+        #expect(try mailer.metric("tally_mailer_refused_total") == 1)
+        #expect(try mailer.metric("tally_mailer_sent_total") == 1)
+        #expect(try mailer.stop() == 0)
+
+        // A wrong password is the configuration's fault: the report stays queued, nothing is kept.
+        let wrong = try MailerProcess(
+            environment, arguments(ca: tls.caFile, auth: "PLAIN"), name: "mailer-wrong", variables: ["TALLY_SMTP_PASSWORD": "wrong"])
+        try publish([try report("43")], environment)
+        try waitUntil("the mailer to fail on AUTH") { (try wrong.metric("tally_mailer_failures_total") ?? 0) >= 2 }
+        #expect(try smtp.messages().count == 1)
+        #expect(try kept(environment).count == 1)
+        #expect(wrong.log.contains("SMTP AUTH: the server answered 535"), "\(wrong.log)")
+        #expect(try wrong.stop() == 0)
     }
 
     @Test func outDirWritesEachReportAsItsPage() throws {

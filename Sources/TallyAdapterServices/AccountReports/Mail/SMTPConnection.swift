@@ -41,9 +41,16 @@ final class SMTPConnection {
         return try eventLoop.flatSubmit { replies.nextReply(on: eventLoop) }.wait()
     }
 
-    /// Writes bytes as they are and waits until they are on the socket.
+    /// Writes bytes as they are and waits until they are on the socket. A
+    /// write to a connection that failed reports why it failed (a refused
+    /// certificate, say), not only that it is closed.
     func write(_ bytes: [UInt8]) throws {
-        try channel.writeAndFlush(ByteBuffer(bytes: bytes)).wait()
+        do {
+            try channel.writeAndFlush(ByteBuffer(bytes: bytes)).wait()
+        } catch {
+            let replies = self.replies
+            throw (try? channel.eventLoop.submit { replies.failure }.wait()).flatMap { $0 } ?? error
+        }
     }
 
     /// Puts TLS under everything else in the pipeline (after the server's
@@ -102,7 +109,8 @@ final class SMTPReplyHandler: ChannelInboundHandler, @unchecked Sendable {
     private var ready: [SMTPReply] = []
     private var waiting: EventLoopPromise<SMTPReply>?
     private var timer: Scheduled<Void>?
-    private var failure: (any Error)?
+    /// The first error of the connection, if any (read on the event loop).
+    private(set) var failure: (any Error)?
     private var context: ChannelHandlerContext?
 
     init(timeout: TimeAmount) {
