@@ -3,6 +3,7 @@ import Testing
 import TallyAMQPClient
 import TallyAdapters
 import TallyCore
+import TallyRedisClient
 
 /// `tally mail reports` through the real fleet: records → a real worker →
 /// a real aggregator → `tally report accounts` → the `reports` exchange →
@@ -282,6 +283,47 @@ struct ReportMailerTests {
         #expect(try kept(environment).count == 1)
         #expect(wrong.log.contains("SMTP AUTH: the server answered 535"), "\(wrong.log)")
         #expect(try wrong.stop() == 0)
+    }
+
+    /// The records a crashed mailer leaves, set by hand so each case is
+    /// certain: a claim in `sending` is waited out and then sent once; a
+    /// `committing` one is kept as uncertain (at most once), or sent again
+    /// with --resend-uncertain (at least once).
+    @Test func aCrashedMailersRecordsAreHonoured() throws {
+        let environment = TestEnvironment("mail-records")
+        defer {
+            environment.cleanUp()
+            deleteMailQueues(environment)
+        }
+        let smtp = try SMTPSinkProcess(environment)
+        let recipients = try recipientsFile(["claimed", "committed"])
+        let arguments = [
+            "--recipients", recipients.path, "--from", Self.sender, "--smtp-port", "\(smtp.port)", "--smtp-starttls", "never",
+            "--smtp-timeout-ms", "200", "--claim-lease-ms", "2000",
+        ]
+        let claimed = try AccountReportMessage(report: try report("claimed"))
+        let committed = try AccountReportMessage(report: try report("committed"))
+        let redis = try environment.redis()
+        _ = try redis.command(RedisCommand("SET", environment.layout.mailDelivery(claimed.messageId), "sending dead1", "PX", "1500"))
+        _ = try redis.command(RedisCommand("SET", environment.layout.mailDelivery(committed.messageId), "committing dead2"))
+
+        let mailer = try MailerProcess(environment, arguments, name: "mailer-records")
+        let published = ContinuousClock.now
+        try publish([try report("claimed"), try report("committed")], environment)
+        try waitUntil("the claimed report sent after its lease") { try smtp.messages().count == 1 && kept(environment).count == 1 }
+        #expect(ContinuousClock.now - published >= .milliseconds(1_000), "sent only once the lease ran out")
+        #expect(try smtp.messages().first?.header("X-Tally-Report-Id") == claimed.messageId)
+        #expect(try kept(environment).map(\.reason) == ["mail-outcome-unknown"])
+        #expect(try redis.command(RedisCommand("GET", environment.layout.mailDelivery(claimed.messageId))).text?.hasPrefix("sent ") == true)
+        #expect(try mailer.stop() == 0)
+
+        let resending = try MailerProcess(environment, arguments + ["--resend-uncertain"], name: "mailer-resend")
+        try publish([try report("committed"), try report("claimed")], environment)
+        try waitUntil("the uncertain report sent again, the sent one not") {
+            try smtp.messages().count == 2 && (try resending.metric("tally_mailer_already_sent_total") ?? 0) == 1
+        }
+        #expect(try smtp.messages().last?.header("X-Tally-Report-Id") == committed.messageId)
+        #expect(try resending.stop() == 0)
     }
 
     @Test func outDirWritesEachReportAsItsPage() throws {
