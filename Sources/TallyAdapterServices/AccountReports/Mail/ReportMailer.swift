@@ -88,7 +88,7 @@ public final class ReportMailer {
                     metrics.failed()
                     let delay = schedule.delayMilliseconds(afterFailures: failures, unitRandom: .random(in: 0..<1))
                     logger.warning("\(reason); retrying in \(delay) ms (failure \(failures) in a row)")
-                    _ = stop.sleep(milliseconds: Int(delay))
+                    _ = pause(milliseconds: delay)
                 case .stopping:
                     break
                 }
@@ -166,7 +166,7 @@ public final class ReportMailer {
                 return try keepUncertain(delivery, received, "a mailer stopped after sending the final dot and before recording the answer")
             case .waitForClaim:
                 // Another mailer's claim, or a crashed one's until its lease ends.
-                guard stop.sleep(milliseconds: 200) else { return .stopping }
+                guard pause(milliseconds: 200) else { return .stopping }
                 continue
             case .claimAndSend, .takeOverAndResend:
                 let token = String(UInt64.random(in: 0...UInt64.max), radix: 16)
@@ -246,11 +246,30 @@ public final class ReportMailer {
         try connection.setPrefetch(1)
         try connection.consume(configuration.queue)
         keeper = try ConfirmedPublisher(endpoint: configuration.connections.broker)
+        // Redis too, before saying ready (a GET of a key nobody writes).
         _ = try store.stored("(connection check)")
         consumer = connection
         metrics.connectedToServers(true)
         logger.info("connected: consuming \(configuration.queue)")
         return connection
+    }
+
+    /// Waits (false when a stop was requested), keeping both broker
+    /// connections' heartbeats going: rabbitmq-c sends them only inside its
+    /// calls, and a delivery held through a long wait (a lease, a backoff)
+    /// would otherwise lose its connection and come back redelivered.
+    /// Safe while a delivery is in hand: with a prefetch of 1 no other
+    /// delivery can arrive, and no confirm is outstanding.
+    private func pause(milliseconds: Int64) -> Bool {
+        var left = milliseconds
+        while left > 0 {
+            let slice = min(left, 1_000)
+            guard stop.sleep(milliseconds: Int(slice)) else { return false }
+            left -= slice
+            try? consumer?.keepAlive()
+            try? keeper?.connection.keepAlive()
+        }
+        return !stop.isRequested
     }
 
     private func disconnect() {
