@@ -6,7 +6,7 @@
 /// independent of the process time zone.
 public enum CivilDate {
     /// Days since 1970-01-01 of the given date (month 1...12, day 1...31).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
