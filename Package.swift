@@ -53,6 +53,10 @@ let package = Package(
         // HTTP client of the vendor poller, the report dispatcher and the load
         // test; already in the graph through Hummingbird's dependencies' peers.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The report mailer's SMTP client (sockets, STARTTLS); both already in
+        // the graph through Hummingbird and AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // MARK: The pure core
@@ -106,7 +110,8 @@ let package = Package(
         // MARK: Source adapters
         // The pure mapping of foreign inputs onto standard records. No IO.
         .target(name: "TallyAdapters", dependencies: ["TallyCore"]),
-        // Their long-running IO: file imports, the vendor poller, report dispatch.
+        // Their long-running IO: file imports, the vendor poller, report
+        // dispatch and the report mailer (SMTP on SwiftNIO).
         .target(
             name: "TallyAdapterServices",
             dependencies: [
@@ -114,6 +119,9 @@ let package = Package(
                 "TallyBroker", "TallyAggregatorClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),

@@ -17,6 +17,7 @@ PACKAGES=(
     openssl
     chromium  # the headless browser that renders the account report in make test
     prometheus  # promtool: make test checks the alert rules and runs their unit tests (deploy/prometheus/alerts.test.yml)
+    python3-aiosmtpd  # the real SMTP server the report mailer sends to in make test (scripts/smtp-sink.py)
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

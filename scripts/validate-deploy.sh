@@ -450,7 +450,8 @@ documented = set()
 for line in open("../Config/README.md"):
     if line.startswith("| `"):
         documented |= {variable(key) for key in re.findall(r"`([a-z]+(?:\.[a-zA-Z]+)+)`", line.split("|")[1])}
-not_keys = {"TALLY_LOG_FORMAT", "TALLY_LOG_LEVEL", "TALLY_CONFIG_FILE", "TALLY_AGGREGATOR_CONFIG_FILE", "TALLY_API_TOKEN"}
+not_keys = {"TALLY_LOG_FORMAT", "TALLY_LOG_LEVEL", "TALLY_CONFIG_FILE", "TALLY_AGGREGATOR_CONFIG_FILE", "TALLY_API_TOKEN",
+            "TALLY_SMTP_PASSWORD"}  # the report mailer's secret, read by `tally mail reports` only
 named = set()
 for path in glob.glob("**/*", recursive=True):
     if os.path.isfile(path) and not path.endswith(".json"):

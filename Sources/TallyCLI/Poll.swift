@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ServiceLifecycle
 import TallyAdapterServices
 import TallyCore
 import TallyRuntime
@@ -110,27 +109,13 @@ struct PollVendor: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        // The poller blocks (hiredis, rabbitmq-c, HTTP on a semaphore): it
-        // gets a thread of its own, never one of the cooperative pool.
+        // The poller blocks (hiredis, rabbitmq-c, HTTP on a semaphore).
         nonisolated(unsafe) let confined = poller
-        guard let listenPort else {
-            await BlockingLoopService.onOwnThread(named: "tally-poll-vendor") { confined.run() }
-            return
-        }
         let metrics = poller.metrics
-        let http = ObservabilityRoutes(
-            readiness: { (metrics.isReady, metrics.readinessJSON()) },
-            metrics: { metrics.render(at: VendorPoller.now()) }
-        ).application(settings: HTTPListenerSettings(host: listenHost, port: listenPort), serverName: "tally-poll-vendor", logger: logger)
-        let loop = BlockingLoopService(
-            threadName: "tally-poll-vendor", stop: stop, logger: logger,
-            shutdownMessage: "graceful shutdown: finishing the page in hand") { _ in confined.run() }
-        // The loop stops first (services stop in reverse order) while the
-        // listener still answers; with --once it ends the group by itself.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: http), .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await BlockingCommandService.run(
+            threadName: "tally-poll-vendor", listen: listenPort.map { HTTPListenerSettings(host: listenHost, port: $0) }, stop: stop,
+            logger: logger, shutdownMessage: "graceful shutdown: finishing the page in hand",
+            readiness: { (metrics.isReady, metrics.readinessJSON()) }, metrics: { metrics.render(at: VendorPoller.now()) }
+        ) { confined.run() }
     }
 }

@@ -20,7 +20,7 @@ struct TallyCommand: AsyncParsableCommand {
         version: BuildInfo.version,
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, ConfigCommand.self,
-            Report.self,
+            Report.self, Mail.self, Generate.self,
             Poll.self,
             ImportCommand.self,
         ])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TallyAdapters
 import TallyCore
 
 /// The CSV imports of meter readings, matching-algorithm output and
@@ -334,5 +335,41 @@ struct SourceAdapterImportTests {
         #expect(second.status != 0)
         #expect(second.standardError.contains("already imported"), "\(second.standardError)")
         #expect(second.standardError.contains("imported \(path) at "), "the refusal names the first import: \(second.standardError)")
+    }
+
+    /// `tally generate transactions` writes a file `tally import
+    /// transactions` takes whole; every account's report covers its rows and
+    /// its balances equal the file's own sums (in integer cents).
+    @Test func aGeneratedTransactionsFileImportsWholeAndTheReportsAddUp() throws {
+        let fleet = try Fleet("gen-txn")
+        defer { fleet.stop() }
+        let path = fleet.directory.appendingPathComponent("generated.csv").path
+        let generated = try CLIProcess.run(
+            fleet.environment,
+            ["generate", "transactions", "--rows", "600", "--accounts", "6", "--currency", "USD", "--currency", "EUR", "--seed", "5", "--output", path])
+        #expect(generated.status == 0, "\(generated.standardError)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "id,date,amount,account,currency")
+        #expect(lines.count == 601)
+        var balances: [String: [String: Int]] = [:]
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            balances[fields[3], default: [:]][fields[4], default: 0] += Int(fields[2].replacingOccurrences(of: ".", with: ""))!
+        }
+
+        let imported = try fleet.importFile("transactions", path)
+        #expect(imported.status == 0, "\(imported.standardOutput) \(imported.standardError)")
+        try fleet.waitForIndexed(600)
+        var covered = 0
+        for (account, currencies) in balances {
+            let result = try fleet.aggregator.get("/v1/accounts/\(account)/report")
+            let report = try AccountReport(jsonText: result.body)
+            covered += report.transactionCount
+            for section in report.currencies {
+                #expect(section.balance.description == TransactionLedger.cents(currencies[section.currency] ?? 0), "\(account) \(section.currency)")
+            }
+            #expect(Set(report.currencies.map(\.currency)) == Set(currencies.keys))
+        }
+        #expect(covered == 600)
     }
 }

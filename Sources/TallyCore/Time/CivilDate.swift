@@ -4,9 +4,9 @@
 /// Kept here instead of using Foundation's `Calendar` because the core must stay
 /// Foundation-free, and these closed formulas are exact, branch-light and
 /// independent of the process time zone.
-enum CivilDate {
+public enum CivilDate {
     /// Days since 1970-01-01 of the given date (month 1...12, day 1...31).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+    public static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -16,7 +16,7 @@ enum CivilDate {
     }
 
     /// The date of the given number of days since 1970-01-01.
-    static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

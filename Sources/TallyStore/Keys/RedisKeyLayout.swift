@@ -116,6 +116,12 @@ public struct RedisKeyLayout: Sendable, Equatable {
         prefix + ":adapter:{" + name + "}:requests"
     }
 
+    /// The report mailer's record of one report message id (sending,
+    /// committing, sent): see `MailDeliveryState`.
+    public func mailDelivery(_ messageId: String) -> String {
+        prefix + ":mail:sent:" + messageId
+    }
+
     /// Claim shards per bucket: at 100,000 records an hour a daily shard
     /// holds about 2,300 recordIds.
     public static let claimShards: UInt64 = 1024
