@@ -12,7 +12,10 @@
 # throughput, is what a process spent whatever else ran on the machine, so
 # the figures hold on a shared machine; the throughput ratio is printed too
 # but is as noisy as the machine. RECORDS (100000) per run; ROUNDS (2)
-# alternating relay/tally pairs.
+# alternating relay/tally pairs. REPLICA=1 adds a Redis replica (no
+# persistence, its CPU not counted) and a third run per round, tally-wait:
+# the worker with redis.waitReplicas=1, so the cost of waiting for a replica
+# to hold each batch is measured in the same run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -28,6 +31,7 @@ export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_
 source "$here/lib.sh"
 RECORDS="${RECORDS:-100000}"
 ROUNDS="${ROUNDS:-2}"
+REPLICA="${REPLICA:-0}"
 reports="$TALLY_STATE_DIR/reports"
 results="$reports/cpu.md"
 [[ -x "$TALLY_BIN/tally-worker" && -x "$TALLY_BIN/tally-loadtest" ]] || die "no release build in $TALLY_BIN (make build-release)"
@@ -45,6 +49,27 @@ mkdir -p "$reports"
 redis_pid=$(cat "$REDIS_PIDFILE")
 rabbit_pid=$(cat "$RMQ_PIDFILE")
 worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
+kinds=(relay tally)
+if [[ "$REPLICA" == 1 ]]; then
+    replica_port=$((TALLY_REDIS_PORT + 1))
+    redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+        --dir "$TALLY_STATE_DIR" --pidfile "$TALLY_STATE_DIR/replica.pid" --logfile "$LOG_DIR/replica.log" \
+        --replicaof 127.0.0.1 "$TALLY_REDIS_PORT"
+    stop_replica() { kill "$(cat "$TALLY_STATE_DIR/replica.pid")" 2>/dev/null || true; }
+    trap 'stop_replica; cleanup' EXIT
+    wait_for 60 "the replica in sync" "" bash -c "redis-cli -p $replica_port INFO replication | grep -q master_link_status:up"
+    kinds+=(tally-wait)
+fi
+# restart_worker [VAR=VALUE…]: the worker again, with these settings.
+restart_worker() {
+    kill -TERM "$worker_pid"
+    while kill -0 "$worker_pid" 2>/dev/null; do sleep 0.1; done
+    rm -f "$TALLY_STATE_DIR"/workers/worker-1.pid
+    env "$@" WORKERS=1 "$here/up.sh" workers >/dev/null
+    wait_for 60 "the worker to be ready" "" curl -sf "http://127.0.0.1:$TALLY_METRICS_PORT_BASE/ready" ||
+        die_with_log "the worker did not become ready" "$LOG_DIR/worker-1.log"
+    worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
+}
 redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
 # ticks PID: user + system CPU time of a process, in clock ticks.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -55,6 +80,9 @@ hz=$(getconf CLK_TCK)
 run() {
     local kind=$1 args=() r0 q0 w0 r1 q1 w1
     if [[ $kind == relay ]]; then args=(--baseline --relays 1); fi
+    # The worker waits for the replica only in tally-wait runs.
+    if [[ $kind == tally-wait && "${waiting:-0}" == 0 ]]; then restart_worker TALLY_REDIS_WAIT_REPLICAS=1; waiting=1; fi
+    if [[ $kind == tally && "${waiting:-0}" == 1 ]]; then restart_worker TALLY_REDIS_WAIT_REPLICAS=0; waiting=0; fi
     [[ $kind == tally ]] && redis CONFIG RESETSTAT >/dev/null
     r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid")
     # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
@@ -83,12 +111,13 @@ PY
 : >"$reports/cpu-rows.txt"
 step "warm-up: 5,000 records through each"
 RECORDS_SAVED=$RECORDS; RECORDS=5000; round=0
-run relay >/dev/null 2>&1; run tally >/dev/null 2>&1
+for kind in "${kinds[@]}"; do run "$kind" >/dev/null 2>&1; done
 RECORDS=$RECORDS_SAVED
 for round in $(seq 1 "$ROUNDS"); do
-    for kind in relay tally; do
+    for kind in "${kinds[@]}"; do
         step "round $round: $kind, $RECORDS records"
-        run "$kind" | tee -a "$reports/cpu-rows.txt"
+        run "$kind" >>"$reports/cpu-rows.txt"  # not in a pipe: run keeps state (the worker's pid) in this shell
+        tail -n 1 "$reports/cpu-rows.txt"
     done
 done
 
@@ -101,14 +130,19 @@ print()
 print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |")
 print("|---|---|---|---|---|---|")
 by_kind = {}
+kinds_per_round = len({row[0] for row in rows})
 for i, (kind, redis, rabbit, worker, loadtest, rate) in enumerate(rows):
     by_kind.setdefault(kind, []).append(float(rate))
-    print(f"| {kind} {i // 2 + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |")
+    print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |")
 relay, tally = by_kind.get("relay", []), by_kind.get("tally", [])
 if relay and tally:
     ratios = [t / r for r, t in zip(relay, tally)]
     print()
     print("Throughput ratio tally / relay per round: " + ", ".join(f"{x:.2f}" for x in ratios))
+wait = by_kind.get("tally-wait", [])
+if wait and tally:
+    print("Throughput ratio tally-wait / tally per round (the cost of redis.waitReplicas=1): "
+          + ", ".join(f"{w / t:.2f}" for t, w in zip(tally, wait)))
 stats = sorted(glob.glob(os.path.join(reports, "cpu-commandstats-*.txt")))
 if stats:
     print()
