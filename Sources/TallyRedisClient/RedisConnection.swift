@@ -23,17 +23,24 @@ public final class RedisConnection {
         _ = signal(SIGPIPE, SIG_IGN)
     }()
 
+    /// Connects to the endpoint's server, or, when it names Sentinels, to
+    /// the primary they report now — checked with `ROLE`, since a Sentinel's
+    /// answer can lag a failover; a server that is not (yet) the primary is
+    /// a connect failure the caller retries. After a failover the old
+    /// primary answers writes with `READONLY` (or is gone): the caller
+    /// reconnects and this asks the Sentinels again.
     public init(_ endpoint: RedisEndpoint) throws(RedisError) {
         Self.brokenPipesAreErrors
         self.endpoint = endpoint
+        let (host, port) = endpoint.sentinels.isEmpty ? (endpoint.host, endpoint.port) : try RedisSentinels.primary(of: endpoint)
         let connectTimeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
-        guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), connectTimeout) else {
+        guard let context = redisConnectWithTimeout(host, Int32(port), connectTimeout) else {
             throw RedisError(.connect, "cannot allocate a hiredis context")
         }
         if context.pointee.err != 0 {
             let message = Self.errorText(context)
             redisFree(context)
-            throw RedisError(.connect, "\(endpoint.host):\(endpoint.port): \(message)")
+            throw RedisError(.connect, "\(host):\(port): \(message)")
         }
         self.context = context
         redisSetTimeout(context, Self.timeval(milliseconds: endpoint.commandTimeoutMilliseconds))
@@ -41,6 +48,14 @@ public final class RedisConnection {
             let auth = endpoint.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
             let reply = try command(auth)
             if let error = reply.errorMessage { throw RedisError(.connect, "AUTH failed: \(error)") }
+        }
+        if !endpoint.sentinels.isEmpty {
+            let role = try command(RedisCommand("ROLE")).elements?.first?.text
+            guard role == "master" else {
+                throw RedisError(
+                    .connect,
+                    "\(host):\(port), which the Sentinels name primary of \(endpoint.masterName), is \(role ?? "of no known role") (a failover in progress)")
+            }
         }
     }
 

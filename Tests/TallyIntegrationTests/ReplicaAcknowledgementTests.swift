@@ -12,7 +12,7 @@ struct ReplicaAcknowledgementTests {
         let environment = TestEnvironment("replica-wait")
         defer { environment.cleanUp() }
         try environment.declareTopology()
-        let replica = try RedisReplica(of: environment)
+        let replica = try RedisServerProcess.replica(of: environment)
         defer { replica.stop() }
         try replica.waitUntilInSync()
         let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)

@@ -9,5 +9,7 @@ extension EffectiveConfiguration {
         add("redis.port", redis.port)
         add("redis.user", redis.username ?? "(default)")
         addSecret("redis.password", redis.password)
+        add("redis.sentinels", redis.sentinels.isEmpty ? "(none)" : redis.sentinels.map(\.description).joined(separator: ","))
+        add("redis.masterName", redis.masterName)
     }
 }

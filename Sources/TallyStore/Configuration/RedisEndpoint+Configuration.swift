@@ -1,3 +1,4 @@
+import Foundation
 import Configuration
 import TallyRedisClient
 import TallyRuntime
@@ -44,6 +45,26 @@ extension RedisEndpoint {
         endpoint.username = user == "default" ? nil : user
         endpoint.password = parts.pick("redis.password", config.optionalString("redis.password", isSecret: true), url.map { $0.password })
         guard !endpoint.host.isEmpty else { throw ConfigurationFailure(key: "redis.host", problem: "must not be empty") }
+        endpoint.sentinels = try sentinelAddresses(config.string(forKey: "redis.sentinels", default: ""))
+        endpoint.masterName = config.string(forKey: "redis.masterName", default: defaults.masterName)
+        guard !endpoint.masterName.isEmpty else {
+            throw ConfigurationFailure(key: "redis.masterName", problem: "must not be empty")
+        }
         return endpoint
+    }
+
+    /// `redis.sentinels`: `host:port` entries separated by commas; empty: none.
+    static func sentinelAddresses(_ text: String) throws(ConfigurationFailure) -> [SentinelAddress] {
+        var addresses: [SentinelAddress] = []
+        for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
+                let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65_535).contains(port)
+            else {
+                throw ConfigurationFailure(key: "redis.sentinels", problem: "\"\(trimmed)\" is not host:port (e.g. sentinel-1:26379)")
+            }
+            addresses.append(SentinelAddress(host: String(trimmed[..<colon]), port: port))
+        }
+        return addresses
     }
 }
