@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallyAdapterServices
+import TallyRuntime
+
+/// `tally import watch DIR`: the watch folder for transactions files.
+/// Options only; the watcher is `ImportWatcher`.
+struct ImportWatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Import every transactions file dropped into a folder once, then move it to done/ or failed/.",
+        discussion: """
+            Lists DIR every --poll-ms and takes a file once two listings saw it with the same size and \
+            modification time; names starting with . or ending in .part, .tmp, .partial or ~ are never taken \
+            (write under such a name, then rename). Each file is imported as `tally import transactions` does, \
+            once by content (SHA-256 claimed in Redis), then moved to DIR/done/, or to DIR/failed/ with \
+            <name>.reason (and <name>.rejects.csv) when it cannot be read or rows were rejected. Content \
+            imported before goes to done/ with <name>.note and publishes nothing. Broker or Redis failures \
+            leave the file in place for the next poll. SIGINT/SIGTERM stop after the file in hand.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The folder to watch (done/ and failed/ are made in it).")
+    var directory: String
+
+    @Option(help: "Milliseconds between two listings of the folder.")
+    var pollMs = 1_000
+
+    @Option(help: "Currency of rows without a currency column.")
+    var currency = "USD"
+
+    @Option(help: "Publishes awaiting their confirm at most.")
+    var window = 1_000
+
+    @Option(help: "Serve /health, /ready and /metrics on this port (as a service; none without it).")
+    var listenPort: Int?
+
+    @Option(help: "The address of that listener (0.0.0.0 in a container).")
+    var listenHost = "127.0.0.1"
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard pollMs > 0 else { throw ValidationError("--poll-ms must be positive") }
+        guard window > 0 else { throw ValidationError("--window must be positive") }
+    }
+
+    func run() async throws {
+        let stop = StopSignal()
+        TerminationSignals.install(stop: stop)
+        let logger: Logger
+        do {
+            logger = try logging.bootstrap(label: "tally.import.watch", environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let worker = try await connection.load()
+        var settings = ImportWatcherConfiguration(directory: directory, connections: worker.adapterConnections)
+        settings.pollMilliseconds = pollMs
+        settings.currency = currency
+        settings.window = window
+        let watcher: ImportWatcher
+        do {
+            watcher = try ImportWatcher(configuration: settings, logger: logger, stop: stop)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        // The watcher blocks (file reads, rabbitmq-c, hiredis).
+        nonisolated(unsafe) let confined = watcher
+        let metrics = watcher.metrics
+        try await BlockingCommandService.run(
+            threadName: "tally-import-watch", listen: listenPort.map { HTTPListenerSettings(host: listenHost, port: $0) }, stop: stop,
+            logger: logger, shutdownMessage: "graceful shutdown: finishing the file in hand",
+            readiness: { (metrics.isReady, metrics.readinessJSON()) }, metrics: { metrics.render() }
+        ) { confined.run() }
+    }
+}
