@@ -34,13 +34,7 @@ struct ImportWatch: AsyncParsableCommand {
     @Option(help: "Publishes awaiting their confirm at most.")
     var window = 1_000
 
-    @Option(help: "Serve /health, /ready and /metrics on this port (as a service; none without it).")
-    var listenPort: Int?
-
-    @Option(help: "The address of that listener (0.0.0.0 in a container).")
-    var listenHost = "127.0.0.1"
-
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var service: ServiceOptions
 
     func validate() throws {
         guard pollMs > 0 else { throw ValidationError("--poll-ms must be positive") }
@@ -50,12 +44,7 @@ struct ImportWatch: AsyncParsableCommand {
     func run() async throws {
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        let logger: Logger
-        do {
-            logger = try logging.bootstrap(label: "tally.import.watch", environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let logger = try service.logger(label: "tally.import.watch")
         let worker = try await connection.load()
         var settings = ImportWatcherConfiguration(directory: directory, connections: worker.adapterConnections)
         settings.pollMilliseconds = pollMs
@@ -71,7 +60,7 @@ struct ImportWatch: AsyncParsableCommand {
         nonisolated(unsafe) let confined = watcher
         let metrics = watcher.metrics
         try await BlockingCommandService.run(
-            threadName: "tally-import-watch", listen: listenPort.map { HTTPListenerSettings(host: listenHost, port: $0) }, stop: stop,
+            threadName: "tally-import-watch", listen: service.listener, stop: stop,
             logger: logger, shutdownMessage: "graceful shutdown: finishing the file in hand",
             readiness: { (metrics.isReady, metrics.readinessJSON()) }, metrics: { metrics.render() }
         ) { confined.run() }
