@@ -1,4 +1,6 @@
 import Foundation
+import TallyAdapters
+import TallyCore
 import Testing
 
 /// `tally import watch`: files dropped into a folder go through the real
@@ -31,7 +33,7 @@ struct ImportWatchTests {
             environment.cleanUp()
             try? FileManager.default.removeItem(at: folder)
         }
-        let watcher = try TallyServiceProcess(environment, ["import", "watch", folder.path, "--poll-ms", "100"], name: "watcher")
+        let watcher = try TallyServiceProcess(environment, ["import", "watch", folder.path, "--poll-ms", "100", "--no-reports"], name: "watcher")
         let done = folder.appendingPathComponent("done")
         let failed = folder.appendingPathComponent("failed")
 
@@ -68,6 +70,68 @@ struct ImportWatchTests {
         try waitUntil("the marker applied") { try environment.appliedCount() >= 4 }
         #expect(try environment.appliedCount() == 4)
         #expect(try watcher.metric("tally_import_watch_rows_published_total") == 4)
+        #expect(try watcher.stop() == 0, "\(watcher.log)")
+    }
+
+    /// After a file, the reports of the accounts it touched, once they
+    /// cover what each had before plus the file's rows.
+    @Test func theReportsOfTheAccountsAFileTouchedArePublishedOnceIndexed() throws {
+        let environment = TestEnvironment("import-watch-reports")
+        try environment.declareTopology()
+        var worker = try WorkerProcess(environment)
+        try worker.waitUntilConsuming()
+        let aggregator = try AggregatorProcess(environment)
+        let folder = environment.stateDirectory.appendingPathComponent("test-watch/\(environment.runId)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer {
+            worker.signal(SIGTERM)
+            _ = try? worker.waitForExit()
+            _ = try? aggregator.stop()
+            environment.cleanUp()
+            try? FileManager.default.removeItem(at: folder)
+        }
+        // No aggregator named and reports not turned off: it says so and does not start.
+        let unconfigured = try CLIProcess.run(environment, ["import", "watch", folder.path])
+        #expect(unconfigured.status != 0)
+        #expect(unconfigured.standardError.contains("need the aggregator"), "\(unconfigured.standardError)")
+
+        let tap = try OutputTap(environment, exchange: environment.configuration.topology.reportsExchange)
+        let watcher = try TallyServiceProcess(
+            environment,
+            ["import", "watch", folder.path, "--poll-ms", "100", "--aggregator", "http://127.0.0.1:\(aggregator.port)", "--report-timeout", "60"],
+            name: "watcher-reports")
+        func report(_ message: OutputTap.Message) throws -> AccountReport {
+            try AccountReport(json: try #require(try JSONParser.parse(message.body)["report"]))
+        }
+        let done = folder.appendingPathComponent("done")
+
+        try Data("id,date,amount,account\n1,2026-07-01,+5,acct-1\n2,2026-07-02,+1,acct-1\n3,2026-07-03,+1,acct-1\n".utf8)
+            .write(to: folder.appendingPathComponent("earlier.csv"))
+        try tap.collect(atLeast: 1)
+        #expect(tap.messages.map(\.routingKey) == ["account.acct-1"])
+        #expect(try report(tap.messages[0]).transactionCount == 3)
+
+        // No worker: the next file's rows wait in the queue, unindexed, and
+        // acct-1's report (3 already, more than the file's rows for it) must
+        // not be sent until it covers 3 + 2.
+        worker.signal(SIGTERM)
+        _ = try worker.waitForExit()
+        try Data("id,date,amount,account\n4,2026-07-15,+60.5,acct-1\n5,2026-07-28,-10.3,acct-1\n6,2026-08-13,+10,acct-2\n".utf8)
+            .write(to: folder.appendingPathComponent("july.csv"))
+        try waitUntil("july.csv in done/") { FileManager.default.fileExists(atPath: done.appendingPathComponent("july.csv").path) }
+        _ = try tap.collect()
+        #expect(tap.messages.count == 1, "no report before the rows are indexed")
+        worker = try WorkerProcess(environment)
+        try worker.waitUntilConsuming()
+        try tap.collect(atLeast: 3)
+        #expect(tap.messages.count == 3)
+        let later = Dictionary(try tap.messages.dropFirst().map { ($0.routingKey, try report($0)) }) { first, _ in first }
+        #expect(later["account.acct-1"]?.transactionCount == 5)
+        #expect(later["account.acct-1"]?.currencies.first?.balance.description == "57.20")
+        #expect(later["account.acct-2"]?.transactionCount == 1)
+        #expect(later["account.acct-2"]?.currencies.first?.balance.description == "10.00")
+        #expect(try watcher.metric("tally_import_watch_reports_published_total") == 3)
+        #expect(try watcher.metric("tally_import_watch_reports_failed_total") == 0)
         #expect(try watcher.stop() == 0, "\(watcher.log)")
     }
 }

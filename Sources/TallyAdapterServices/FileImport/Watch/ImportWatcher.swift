@@ -34,6 +34,7 @@ public final class ImportWatcher {
     private let layout: RedisKeyLayout
     private var redis: RedisConnection?
     private var state = WatchFolderState()
+    private let reports: ImportedAccountReports?
 
     /// What `/metrics` and `/ready` show while it runs (`--listen-port`).
     public let metrics = ImportWatcherMetrics()
@@ -45,6 +46,7 @@ public final class ImportWatcher {
         self.stop = stop
         folder = try WatchedFolder(path: configuration.directory)
         layout = RedisKeyLayout(prefix: configuration.connections.keyPrefix)
+        reports = configuration.reports.map { ImportedAccountReports(settings: $0, connections: configuration.connections, stop: stop) }
     }
 
     /// Watches until stopped.
@@ -81,8 +83,9 @@ public final class ImportWatcher {
                 return
             }
             let outcome: CSVImport.Outcome
+            let tally = reports.map { ImportedAccountReports.Tally($0) }
             do {
-                outcome = try importFile(path, rejects: rejects)
+                outcome = try importFile(path, rejects: rejects, tally: tally)
             } catch let failure as ImportFailure {
                 // The file itself is at fault (no header, missing columns): failed/.
                 claim.release()
@@ -95,6 +98,7 @@ public final class ImportWatcher {
             }
             try file(name, outcome: outcome, claim: claim, importedFrom: path, rejects: rejects)
             metrics.succeeded()
+            if let tally, outcome.refused == 0 { report(tally, of: path) }
         } catch {
             if error is RedisError { redis = nil }
             metrics.failed()
@@ -114,7 +118,7 @@ public final class ImportWatcher {
         logger.notice("\(folder.path)/\(name): \(note) Moved to \(target).")
     }
 
-    private func importFile(_ path: String, rejects: String) throws -> CSVImport.Outcome {
+    private func importFile(_ path: String, rejects: String, tally: ImportedAccountReports.Tally?) throws -> CSVImport.Outcome {
         let connections = configuration.connections
         let currency = configuration.currency
         let importer = CSVImport(
@@ -122,7 +126,11 @@ public final class ImportWatcher {
             window: configuration.window)
         let outcome = try importer.run { header throws(HeaderRejection) in
             let mapper = try TransactionRowMapper(header: header, defaultCurrency: currency, limits: connections.limits)
-            return { fields throws(RowRejection) in try mapper.record(fields) }
+            return { fields throws(RowRejection) in
+                let record = try mapper.record(fields)
+                tally?.add(record)
+                return record
+            }
         }
         logger.info("\(importer.summary(outcome, what: "transactions"))")
         metrics.rowsPublished.increment(by: Int64(outcome.published - outcome.refused))
@@ -153,6 +161,21 @@ public final class ImportWatcher {
         let target = try folder.moveToDone(name)
         metrics.imported.increment()
         logger.info("\(path): \(outcome.published) rows imported; moved to \(target)")
+    }
+
+    /// Publishes the reports of the accounts a file touched, once indexed.
+    /// A failure is logged and counted; the file stays where it was filed.
+    private func report(_ tally: ImportedAccountReports.Tally, of path: String) {
+        guard let reports else { return }
+        do {
+            let accounts = try reports.publish(tally)
+            metrics.reportsPublished.increment(by: Int64(accounts.count))
+            if !accounts.isEmpty { logger.info("\(path): published the reports of \(accounts.count) accounts: \(accounts.joined(separator: ", "))") }
+        } catch {
+            metrics.reportsFailed.increment()
+            metrics.failed()
+            logger.error("\(path): the accounts' reports were not published: \(error)")
+        }
     }
 
     private func fail(_ name: String, reason: String, rejects: String) {

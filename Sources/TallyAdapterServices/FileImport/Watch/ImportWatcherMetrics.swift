@@ -12,6 +12,8 @@ public final class ImportWatcherMetrics: Sendable {
     let duplicates: Counter
     let rowsPublished: Counter
     let rowsRejected: Counter
+    let reportsPublished: Counter
+    let reportsFailed: Counter
     private let failures: Counter
     private let readyGauge: Gauge
 
@@ -30,6 +32,10 @@ public final class ImportWatcherMetrics: Sendable {
             descriptor: named("tally_import_watch_files_duplicate", "total", "Files whose content was imported before: moved to done/ with a note, nothing published."))
         rowsPublished = registry.makeCounter(descriptor: named("tally_import_watch_rows_published", "total", "Rows published and confirmed by the broker."))
         rowsRejected = registry.makeCounter(descriptor: named("tally_import_watch_rows_rejected", "total", "Rows rejected for their content or refused by the broker."))
+        reportsPublished = registry.makeCounter(
+            descriptor: named("tally_import_watch_reports_published", "total", "Account reports published after an imported file's rows were indexed."))
+        reportsFailed = registry.makeCounter(
+            descriptor: named("tally_import_watch_reports_failed", "total", "Imported files whose accounts' reports could not be published (aggregator, timeout, broker)."))
         failures = registry.makeCounter(
             descriptor: named("tally_import_watch_failures", "total", "Passing failures (broker, Redis, the folder): the file stays and is tried again."))
         readyGauge = registry.makeGauge(descriptor: named("tally_import_watch", "ready", "1 while the folder is listed and nothing failed since."))
