@@ -35,6 +35,9 @@ public final class ImportWatcher {
     private var redis: RedisConnection?
     private var state = WatchFolderState()
     private let reports: ImportedAccountReports?
+    /// Files left in place for a claim in progress, already logged once
+    /// (they are looked at every poll, for up to the claim's hour).
+    private var waitingForClaim: Set<String> = []
 
     /// What `/metrics` and `/ready` show while it runs (`--listen-port`).
     public let metrics = ImportWatcherMetrics()
@@ -82,6 +85,7 @@ public final class ImportWatcher {
                 metrics.succeeded()
                 return
             }
+            waitingForClaim.remove(name)
             let outcome: CSVImport.Outcome
             let tally = reports.map { ImportedAccountReports.Tally($0) }
             do {
@@ -109,9 +113,11 @@ public final class ImportWatcher {
     /// A file whose content is already claimed.
     private func skip(_ name: String, hash: String, previous: String) throws(ImportFailure) {
         if previous.hasPrefix(ImportedFileClaim.inProgressPrefix) {
+            guard waitingForClaim.insert(name).inserted else { return }
             logger.warning("\(folder.path)/\(name): its content (SHA-256 \(hash)) is claimed by an import in progress — \(previous); left in place until that claim is completed or expires")
             return
         }
+        waitingForClaim.remove(name)
         let note = "not imported again: a file with the same content (SHA-256 \(hash)) was already imported — \(previous). Nothing was published."
         let target = try folder.moveToDone(name, note: note)
         metrics.duplicates.increment()
