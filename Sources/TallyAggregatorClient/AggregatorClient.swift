@@ -66,7 +66,19 @@ public struct AggregatorClient: Sendable {
 
     /// The report of `account`; nil when the aggregator knows no transaction of it (404).
     public func report(account: String) async throws(AggregatorClientError) -> AccountReport? {
-        let (status, body, url) = try await get("/v1/accounts/\(HTTPFetch.encoded(account))/report")
+        let (status, body, url) = try await get(Self.reportPath(account))
+        return try Self.report(status: status, body: body, url: url)
+    }
+
+    /// ``report(account:)`` for a blocking thread of its own (the import watcher's).
+    public func reportBlocking(account: String) throws(AggregatorClientError) -> AccountReport? {
+        let (status, body, url) = try getBlocking(Self.reportPath(account))
+        return try Self.report(status: status, body: body, url: url)
+    }
+
+    private static func reportPath(_ account: String) -> String { "/v1/accounts/\(HTTPFetch.encoded(account))/report" }
+
+    private static func report(status: Int, body: [UInt8], url: String) throws(AggregatorClientError) -> AccountReport? {
         if status == 404 { return nil }
         guard status == 200 else { throw AggregatorClientError(url: url, reason: "HTTP \(status): \(Self.excerpt(body))") }
         do {

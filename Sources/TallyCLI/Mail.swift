@@ -89,13 +89,7 @@ struct MailReports: AsyncParsableCommand {
     @Option(help: "… doubling up to this (with jitter).")
     var retryMaxMs = 60_000
 
-    @Option(help: "Serve /health, /ready and /metrics on this port (as a service; none without it).")
-    var listenPort: Int?
-
-    @Option(help: "The address of that listener (0.0.0.0 in a container).")
-    var listenHost = "127.0.0.1"
-
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var service: ServiceOptions
 
     func validate() throws {
         if outDir != nil, recipients != nil || from != nil {
@@ -118,12 +112,7 @@ struct MailReports: AsyncParsableCommand {
     func run() async throws {
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        let logger: Logger
-        do {
-            logger = try logging.bootstrap(label: "tally.mail.reports", environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let logger = try service.logger(label: "tally.mail.reports")
         let worker = try await connection.load()
         var settings = ReportMailerConfiguration(connections: worker.adapterConnections, delivery: try delivery())
         if let queue {
@@ -144,7 +133,7 @@ struct MailReports: AsyncParsableCommand {
         nonisolated(unsafe) let confined = mailer
         let metrics = mailer.metrics
         try await BlockingCommandService.run(
-            threadName: "tally-mail-reports", listen: listenPort.map { HTTPListenerSettings(host: listenHost, port: $0) }, stop: stop,
+            threadName: "tally-mail-reports", listen: service.listener, stop: stop,
             logger: logger, shutdownMessage: "graceful shutdown: finishing the message in hand",
             readiness: { (metrics.isReady, metrics.readinessJSON()) }, metrics: { metrics.render() }
         ) { confined.run() }

@@ -73,23 +73,12 @@ struct PollVendor: AsyncParsableCommand {
     @Flag(help: "Stop once caught up instead of polling forever.")
     var once = false
 
-    @Option(help: "Serve /health, /ready and /metrics on this port (as a service; none without it).")
-    var listenPort: Int?
-
-    @Option(help: "The address of that listener (0.0.0.0 in a container).")
-    var listenHost = "127.0.0.1"
-
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var service: ServiceOptions
 
     func run() async throws {
         let stop = StopSignal()
         TerminationSignals.install(stop: stop)
-        let logger: Logger
-        do {
-            logger = try logging.bootstrap(label: "tally.poll.vendor", environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let logger = try service.logger(label: "tally.poll.vendor")
         guard let endpoint = URL(string: url) else { throw ValidationError("--url is not a URL: \(url)") }
         let worker = try await connection.load()
         var settings = VendorPollerConfiguration(url: endpoint, connections: worker.adapterConnections)
@@ -113,7 +102,7 @@ struct PollVendor: AsyncParsableCommand {
         nonisolated(unsafe) let confined = poller
         let metrics = poller.metrics
         try await BlockingCommandService.run(
-            threadName: "tally-poll-vendor", listen: listenPort.map { HTTPListenerSettings(host: listenHost, port: $0) }, stop: stop,
+            threadName: "tally-poll-vendor", listen: service.listener, stop: stop,
             logger: logger, shutdownMessage: "graceful shutdown: finishing the page in hand",
             readiness: { (metrics.isReady, metrics.readinessJSON()) }, metrics: { metrics.render(at: VendorPoller.now()) }
         ) { confined.run() }

@@ -111,6 +111,26 @@ public struct AccountReportDispatcher: Sendable {
     }
 }
 
+extension AccountReportDispatcher {
+    /// Publishes report messages persistently on `exchange` and waits for
+    /// every confirm; a refusal is an error. Blocking: for a thread of its
+    /// own (the import watcher's) or the dispatcher's serial queue.
+    public static func publish(_ messages: [AccountReportMessage], with publisher: ConfirmedPublisher, exchange: String) throws {
+        for message in messages {
+            try publisher.publish(
+                AMQPOutgoing(
+                    exchange: exchange, routingKey: message.routingKey, messageId: message.messageId,
+                    contentType: "application/json", persistent: true,
+                    headers: [("x-tally-type", .string(AccountReportMessage.messageType))]),
+                body: message.body)
+        }
+        let refused = try publisher.flush()
+        guard refused.isEmpty else {
+            throw Failure(description: "the broker refused \(refused.count) of \(messages.count) report messages")
+        }
+    }
+}
+
 /// One broker connection with confirms, confined to its own serial queue:
 /// rabbitmq-c blocks and is not thread-safe, so it never runs on Swift's
 /// cooperative pool.
@@ -142,18 +162,7 @@ private final class PublishingLane: @unchecked Sendable {
         let exchange = self.exchange
         try await run { lane in
             guard let publisher = lane.publisher else { return }
-            for message in messages {
-                try publisher.publish(
-                    AMQPOutgoing(
-                        exchange: exchange, routingKey: message.routingKey, messageId: message.messageId,
-                        contentType: "application/json", persistent: true,
-                        headers: [("x-tally-type", .string(AccountReportMessage.messageType))]),
-                    body: message.body)
-            }
-            let refused = try publisher.flush()
-            guard refused.isEmpty else {
-                throw AccountReportDispatcher.Failure(description: "the broker refused \(refused.count) of \(messages.count) report messages")
-            }
+            try AccountReportDispatcher.publish(messages, with: publisher, exchange: exchange)
         }
     }
 

@@ -31,13 +31,24 @@ public struct ImportedFileClaim {
 
     /// Claims the file, or throws the refusal naming when it was imported.
     public func claim(file: String, now: Date = Date()) throws {
-        let marker = "importing \(file) since \(Self.format(now))"
-        let reply = try connection.command(RedisCommand("SET", key, marker, "NX", "EX", "\(Self.inProgressSeconds)"))
-        guard reply.text != "OK" else { return }
-        let previous = try connection.command(RedisCommand("GET", key)).text ?? "(unknown)"
+        guard let previous = try claimOrPrevious(file: file, now: now) else { return }
         throw ImportFailure(
             "refused: a file with the same content (SHA-256 \(key.split(separator: ":").last ?? "")) was already imported — \(previous). A file is processed once; change it to import it again.")
     }
+
+    /// Claims the file and returns nil, or returns what the existing claim
+    /// says: `imported <file> at …` (done before) or `importing <file>
+    /// since …` (an import running, or one that died within the last
+    /// hour). Redis failures throw.
+    public func claimOrPrevious(file: String, now: Date = Date()) throws -> String? {
+        let marker = "\(Self.inProgressPrefix)\(file) since \(Self.format(now))"
+        let reply = try connection.command(RedisCommand("SET", key, marker, "NX", "EX", "\(Self.inProgressSeconds)"))
+        guard reply.text != "OK" else { return nil }
+        return try connection.command(RedisCommand("GET", key)).text ?? "(unknown)"
+    }
+
+    /// How the marker of a claim still in progress starts.
+    public static let inProgressPrefix = "importing "
 
     public func complete(file: String, rows: Int, now: Date = Date()) throws {
         _ = try connection.command(RedisCommand("SET", key, "imported \(file) at \(Self.format(now)) (\(rows) rows)"))

@@ -17,7 +17,7 @@ struct ImportCommand: AsyncParsableCommand {
             numbers and reasons. recordIds come from each row's identity, so importing a file again is harmless. \
             Exits non-zero when any row was rejected or refused by the broker.
             """,
-        subcommands: [ImportReadings.self, ImportMatches.self, ImportTransactions.self])
+        subcommands: [ImportReadings.self, ImportMatches.self, ImportTransactions.self, ImportWatch.self])
 }
 
 /// Options every import shares.
