@@ -307,19 +307,23 @@ struct SourceAdapterImportTests {
         #expect(list.count == 1 && list.first?["count"] == .number("2"))
     }
 
+    /// Four transactions of two accounts (acct-1: 3, acct-2: 1).
+    static let transactionsSample = """
+        id,date,amount,account
+        1,2024-07-15,+60.5,acct-1
+        2,2024-07-28,-10.3,acct-1
+        3,2024-08-02,-20.46,acct-1
+        4,2024-08-13,+10,acct-2
+
+        """
+
     @Test func aTransactionsFileIsImportedOnceAndRefusedTheSecondTime() throws {
         let fleet = try Fleet("rd-txn")
         defer { fleet.stop() }
-        let path = try fleet.file("transactions.csv", """
-            id,date,amount,account
-            1,2024-07-15,+60.5,acct-1
-            2,2024-07-28,-10.3,acct-1
-            3,2024-08-02,-20.46,acct-1
-            4,2024-08-13,+10,acct-2
-
-            """)
+        let path = try fleet.file("transactions.csv", Self.transactionsSample)
         let first = try fleet.importFile("transactions", path)
         #expect(first.status == 0, "\(first.standardOutput) \(first.standardError)")
+        #expect(first.standardError.contains("note: the accounts' reports are not published: no aggregator named"), "\(first.standardError)")
         try fleet.waitForIndexed(4)
         let totals = try fleet.get("/v1/aggregations?destinationId=account:acct-1&totalsOnly=true")
         guard case .array(let groups)? = totals["groups"], case .array(let units)? = groups.first?["totals"] else {
@@ -335,6 +339,27 @@ struct SourceAdapterImportTests {
         #expect(second.status != 0)
         #expect(second.standardError.contains("already imported"), "\(second.standardError)")
         #expect(second.standardError.contains("imported \(path) at "), "the refusal names the first import: \(second.standardError)")
+    }
+
+    /// `tally import transactions` with an aggregator: once the file's rows
+    /// are indexed, the reports of the accounts it touched are published,
+    /// one per account, each covering the file's rows (not sent early).
+    @Test func anImportPublishesTheReportsOfTheAccountsItTouchedOnceIndexed() throws {
+        let fleet = try Fleet("rd-txn-reports")
+        defer { fleet.stop() }
+        let reports = try OutputTap(fleet.environment, exchange: fleet.environment.configuration.topology.reportsExchange)
+        let path = try fleet.file("transactions.csv", Self.transactionsSample)
+        let imported = try fleet.importFile("transactions", path, ["--aggregator", "http://127.0.0.1:\(fleet.aggregator.port)"])
+        #expect(imported.status == 0, "\(imported.standardOutput) \(imported.standardError)")
+        #expect(imported.standardOutput.contains("published the reports of 2 account(s): acct-1, acct-2"), "\(imported.standardOutput)")
+        try reports.collect(atLeast: 2, timeout: .seconds(30))
+        try reports.collect()
+        #expect(reports.messages.count == 2)
+        for (account, rows) in [("acct-1", 3), ("acct-2", 1)] {
+            let message = try #require(reports.messages.first { $0.routingKey == "account.\(account)" }, "no report for \(account)")
+            let report = try AccountReport(json: try #require(try JSONParser.parse(message.body)["report"]))
+            #expect(report.transactionCount == rows, "\(account)'s report covers the file's rows")
+        }
     }
 
     /// `tally generate transactions` writes a file `tally import

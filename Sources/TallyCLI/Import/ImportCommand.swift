@@ -3,6 +3,7 @@ import Foundation
 import TallyAdapters
 import TallyAdapterServices
 import TallyRedisClient
+import TallyRuntime
 import TallyStore
 import TallyWorker
 
@@ -115,10 +116,15 @@ struct ImportTransactions: AsyncParsableCommand {
         discussion: """
             Header required; columns id,date,amount,account (any order, any case) and optionally currency. \
             date: YYYY-MM-DD or RFC 3339; amount: signed decimal (+ optional). A file with the same content \
-            (SHA-256) as one already imported is refused.
+            (SHA-256) as one already imported is refused. Once the aggregator has indexed the file's rows, \
+            the reports of the accounts it touched are published as `tally report accounts` does (each \
+            report must cover the transactions it had before plus the file's rows); without an aggregator \
+            (--aggregator, TALLY_AGGREGATOR_URL) a note says they were not, and --no-reports skips them.
             """)
 
     @OptionGroup var options: ImportOptions
+
+    @OptionGroup var reportTrigger: ReportTriggerOptions
 
     @Option(help: "Currency of rows without a currency column.")
     var currency = "USD"
@@ -130,11 +136,23 @@ struct ImportTransactions: AsyncParsableCommand {
             connection: try RedisConnection(settings.redis), layout: RedisKeyLayout(prefix: settings.keyPrefix), hash: hash)
         try claim.claim(file: options.file)
         let currency = self.currency
+        let reporter = try reportTrigger.settings().map {
+            ImportedAccountReports(settings: $0, connections: settings.adapterConnections, stop: StopSignal())
+        }
+        if reportTrigger.reports, reporter == nil {
+            FileHandle.standardError.write(Data(
+                "note: the accounts' reports are not published: no aggregator named (--aggregator or TALLY_AGGREGATOR_URL; --no-reports to say you want none)\n".utf8))
+        }
+        let tally = reporter.map { ImportedAccountReports.Tally($0) }
         let outcome: CSVImport.Outcome
         do {
             outcome = try options.run(what: "transactions", settings: settings) { header throws(HeaderRejection) in
                 let mapper = try TransactionRowMapper(header: header, defaultCurrency: currency, limits: settings.limits)
-                return { fields throws(RowRejection) in try mapper.record(fields) }
+                return { fields throws(RowRejection) in
+                    let record = try mapper.record(fields)
+                    tally?.add(record)
+                    return record
+                }
             }
         } catch {
             claim.release()
@@ -144,6 +162,11 @@ struct ImportTransactions: AsyncParsableCommand {
             claim.release()
         } else {
             try claim.complete(file: options.file, rows: outcome.rows)
+            if let reporter, let tally {
+                print("waiting for the aggregator to index the file's rows, then publishing the accounts' reports")
+                let accounts = try reporter.publish(tally)
+                print("published the reports of \(accounts.count) account(s): \(accounts.joined(separator: ", "))")
+            }
         }
         if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
     }

@@ -38,41 +38,25 @@ struct ImportWatch: AsyncParsableCommand {
     @Option(help: "Publishes awaiting their confirm at most.")
     var window = 1_000
 
-    @Flag(
-        inversion: .prefixedNo,
-        help: "After each file, publish the reports of the accounts it touched once the aggregator has indexed its rows (needs --aggregator or TALLY_AGGREGATOR_URL).")
-    var reports = true
-
-    @Option(help: "The aggregator's base URL, for the reports (default: TALLY_AGGREGATOR_URL; none: start only with --no-reports).")
-    var aggregator: String?
-
-    @Option(help: "Seconds to wait, after a file, for the aggregator to index its rows before its reports are given up.")
-    var reportTimeout = 120
+    @OptionGroup var reportTrigger: ReportTriggerOptions
 
     @OptionGroup var service: ServiceOptions
 
     func validate() throws {
         guard pollMs > 0 else { throw ValidationError("--poll-ms must be positive") }
         guard window > 0 else { throw ValidationError("--window must be positive") }
-        guard reportTimeout > 0 else { throw ValidationError("--report-timeout must be positive") }
-        if !reports, aggregator != nil { throw ValidationError("--aggregator is for the reports: drop it or --no-reports") }
     }
 
     /// Where the reports come from, or why the watcher cannot start: with
     /// reports on, an aggregator must be named (no silent default that
     /// would fail after every file in a container).
     private func reportSettings() throws -> ImportWatcherConfiguration.Reports? {
-        guard reports else { return nil }
-        guard let address = aggregator ?? ProcessInfo.processInfo.environment["TALLY_AGGREGATOR_URL"] else {
+        guard reportTrigger.reports else { return nil }
+        guard reportTrigger.address != nil else {
             throw ValidationError(
                 "the reports after each file need the aggregator: --aggregator URL or TALLY_AGGREGATOR_URL (or --no-reports to import without them)")
         }
-        guard let url = URL(string: address), url.scheme == "http" || url.scheme == "https" else {
-            throw ValidationError("--aggregator: \(address) is not an http(s) URL")
-        }
-        var settings = ImportWatcherConfiguration.Reports(aggregator: url, token: AggregatorClient.token())
-        settings.timeoutMilliseconds = Int64(reportTimeout) * 1_000
-        return settings
+        return try reportTrigger.settings()
     }
 
     func run() async throws {

@@ -7,7 +7,8 @@ import TallyRuntime
 
 /// The reports of the accounts an imported file touched, published as
 /// `tally report accounts` publishes them, once the aggregator has indexed
-/// the file's rows (`tally import watch` without `--no-reports`).
+/// the file's rows (`tally import transactions` and `tally import watch`,
+/// without `--no-reports`).
 ///
 /// "Indexed" is counted, since the aggregator answers counts, not record
 /// ids: the first time the import meets an account, before that row is
@@ -19,14 +20,14 @@ import TallyRuntime
 /// an account waits out `timeout` and is named in the error; records of an
 /// earlier import still on their way can meet the count a little early.
 /// Blocking: runs on the watcher's thread.
-final class ImportedAccountReports {
+public final class ImportedAccountReports {
     private let settings: ImportWatcherConfiguration.Reports
     fileprivate let client: AggregatorClient
     private let connections: AdapterConnections
     private let stop: StopSignal
     private var publisher: ConfirmedPublisher?
 
-    init(settings: ImportWatcherConfiguration.Reports, connections: AdapterConnections, stop: StopSignal) {
+    public init(settings: ImportWatcherConfiguration.Reports, connections: AdapterConnections, stop: StopSignal) {
         self.settings = settings
         client = AggregatorClient(baseURL: settings.aggregator, token: settings.token)
         self.connections = connections
@@ -43,17 +44,17 @@ final class ImportedAccountReports {
 
     /// What one file's import met, filled by its row mapping (which may
     /// throw only row rejections, so a failed baseline is kept, not thrown).
-    final class Tally {
+    public final class Tally {
         private let reports: ImportedAccountReports
         private(set) var expectations: [String: Expectation] = [:]
         private(set) var failure: (any Error)?
 
-        init(_ reports: ImportedAccountReports) {
+        public init(_ reports: ImportedAccountReports) {
             self.reports = reports
         }
 
         /// A row mapped and about to be published.
-        func add(_ record: Record) {
+        public func add(_ record: Record) {
             guard failure == nil, let account = AdapterNamespace.transactions.key(ofDestination: record.destinationId) else { return }
             if expectations[account] == nil {
                 do {
@@ -69,7 +70,7 @@ final class ImportedAccountReports {
 
     /// Waits for every report to cover its expectation, then publishes them
     /// with confirms; returns the accounts reported.
-    func publish(_ tally: Tally) throws -> [String] {
+    public func publish(_ tally: Tally) throws -> [String] {
         if let failure = tally.failure { throw failure }
         let expectations = tally.expectations
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(settings.timeoutMilliseconds))
