@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor bench-cpu image compose-test clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor bench-cpu bench-transactions image compose-test clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay and tally, same run; Redis commandstats; RECORDS=, ROUNDS="
+	@echo "make bench-transactions   ROWS (500,000) generated, imported, indexed and every account's report published; times"
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"
 	@echo "make bench-readings     READINGS (default 10,000,000) meter readings and a run of MATCHES rows stamped over MATCH_SPAN (120) s: import, drain, ingest, the run whole, view latencies"
@@ -56,6 +57,9 @@ bench: build-release
 
 bench-cpu: build-release
 	scripts/bench-cpu.sh
+
+bench-transactions: deps
+	scripts/bench-transactions.sh
 
 bench-micro: deps
 	scripts/bench-micro.sh

@@ -165,7 +165,8 @@ struct ImportTransactions: AsyncParsableCommand {
             if let reporter, let tally {
                 print("waiting for the aggregator to index the file's rows, then publishing the accounts' reports")
                 let accounts = try reporter.publish(tally)
-                print("published the reports of \(accounts.count) account(s): \(accounts.joined(separator: ", "))")
+                let named = accounts.prefix(10).joined(separator: ", ") + (accounts.count > 10 ? ", and \(accounts.count - 10) more" : "")
+                print("published the reports of \(accounts.count) account(s): \(named)")
             }
         }
         if outcome.rejected + outcome.refused > 0 { throw ExitCode(1) }
