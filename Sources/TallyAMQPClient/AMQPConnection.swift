@@ -15,16 +15,37 @@ public final class AMQPConnection {
     private var isOpen = false
     public let endpoint: AMQPEndpoint
 
+    /// The broker this connection reached: ``AMQPEndpoint/host`` or one of
+    /// its failover hosts.
+    public let address: AMQPEndpoint.Address
+
+    /// Connects to the endpoint's broker, or, when it cannot be reached, to
+    /// each of its failover hosts in turn (a cluster's other nodes: the
+    /// quorum queues are there too). Only reaching a broker fails over; a
+    /// refused login does not (every node has the same users).
     public init(_ endpoint: AMQPEndpoint) throws(AMQPError) {
         self.endpoint = endpoint
-        guard let state = amqp_new_connection() else { throw AMQPError(.connect, "cannot allocate a connection") }
-        self.state = state
-        let socket = try Self.socket(for: endpoint, state: state)
-        var timeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
-        let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
-        guard status == AMQP_STATUS_OK.rawValue else {
-            throw AMQPError(.connect, "\(endpoint.redactedURL): \(Self.statusText(status))")
+        var unreachable: [String] = []
+        var opened: (amqp_connection_state_t, AMQPEndpoint.Address)?
+        for address in endpoint.addresses {
+            guard let candidate = amqp_new_connection() else { throw AMQPError(.connect, "cannot allocate a connection") }
+            do throws(AMQPError) {
+                let socket = try Self.socket(for: endpoint, state: candidate)
+                var timeout = Self.timeval(milliseconds: endpoint.connectTimeoutMilliseconds)
+                let status = amqp_socket_open_noblock(socket, address.host, Int32(address.port), &timeout)
+                guard status == AMQP_STATUS_OK.rawValue else { throw AMQPError(.connect, "\(address): \(Self.statusText(status))") }
+                opened = (candidate, address)
+                break
+            } catch {
+                amqp_destroy_connection(candidate)
+                unreachable.append(error.message)
+            }
         }
+        guard let (state, address) = opened else {
+            throw AMQPError(.connect, "\(endpoint.redactedURL): no broker reachable (\(unreachable.joined(separator: "; ")))")
+        }
+        self.state = state
+        self.address = address
         let login = tally_amqp_login_plain_notifying_cancel(
             state, endpoint.virtualHost, 0, 131_072, Int32(endpoint.heartbeatSeconds), endpoint.user, endpoint.password)
         try check(login, "login as \(endpoint.user)", code: .connect)

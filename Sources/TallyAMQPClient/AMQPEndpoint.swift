@@ -23,6 +23,24 @@ public struct AMQPEndpoint: Sendable, Equatable {
     /// refused before it is sent (``AMQPError/Code/unencodable``), so it
     /// fails alone instead of closing the channel under its batchmates.
     public var maxMessageBytes = 1_048_576
+    /// Further brokers (the other nodes of a cluster, `amqp.failoverHosts`),
+    /// tried in order when ``host`` cannot be reached; each connection starts
+    /// from ``host`` again. Same user, vhost and TLS settings.
+    public var failoverHosts: [Address] = []
+
+    /// A broker's address.
+    public struct Address: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
+
+    /// ``host`` and ``port`` first, then the failover hosts.
+    public var addresses: [Address] { [Address(host: host, port: port)] + failoverHosts }
 
     public init(
         host: String = "127.0.0.1", port: Int = 5672, user: String = "guest", password: String = "guest",

@@ -31,6 +31,28 @@ struct BrokerLivenessTests {
         try FleetChecks.effectsExactlyOnce(environment, oracle: try Oracle(records))
     }
 
+    /// `amqp.failoverHosts`: with `amqp.host:amqp.port` unreachable (a
+    /// port nothing listens on, as a dead node's), the worker connects to
+    /// the next broker of the list and works there.
+    @Test func aWorkerReachesTheBrokerThroughItsFailoverHosts() throws {
+        let environment = TestEnvironment("failover-hosts")
+        defer { environment.cleanUp() }
+        try environment.declareTopology()
+        let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)
+        let dead = try AggregatorProcess.freePort()
+        let live = environment.configuration.broker.port
+        let worker = try WorkerProcess(
+            environment, arguments: ["--amqp-port", "\(dead)", "--amqp-failover-hosts", "127.0.0.1:\(live)"])
+        try worker.waitUntilConsuming()
+        #expect(worker.log.contains("broker-node=127.0.0.1:\(live)"), "the worker says which node it reached")
+        let records = RecordStream.valid(count: 10, prefix: environment.runId, seed: 5)
+        try environment.publish(records)
+        try notifications.collect(atLeast: records.count, timeout: .seconds(30))
+        worker.signal(SIGTERM)
+        #expect(try worker.waitForExit() == 0)
+        try FleetChecks.effectsExactlyOnce(environment, oracle: try Oracle(records))
+    }
+
     /// The broker frozen (SIGSTOP: its sockets stay open, nothing answers)
     /// looks like a half-open connection. With 1 s heartbeats the idle
     /// worker notices within seconds, is not ready meanwhile, and resumes

@@ -83,6 +83,9 @@ extension AMQPEndpoint {
                 return flag
             })
         guard !endpoint.host.isEmpty else { throw ConfigurationFailure(key: "amqp.host", problem: "must not be empty") }
+        endpoint.failoverHosts = try HostPortList.parse(
+            config.string(forKey: "amqp.failoverHosts", default: ""), key: "amqp.failoverHosts", example: "rabbitmq-1:5672"
+        ).map { AMQPEndpoint.Address(host: $0.host, port: $0.port) }
         if tlsEnabled {
             try check(tls)
             endpoint.tls = tls

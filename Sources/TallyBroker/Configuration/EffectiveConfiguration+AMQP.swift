@@ -8,6 +8,7 @@ extension EffectiveConfiguration {
         add("amqp.url", broker.redactedURL)
         add("amqp.host", broker.host)
         add("amqp.port", broker.port)
+        add("amqp.failoverHosts", broker.failoverHosts.isEmpty ? "(none)" : broker.failoverHosts.map(\.description).joined(separator: ","))
         add("amqp.user", broker.user)
         addSecret("amqp.password", broker.password)
         add("amqp.vhost", broker.virtualHost)

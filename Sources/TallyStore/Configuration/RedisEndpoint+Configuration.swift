@@ -55,16 +55,6 @@ extension RedisEndpoint {
 
     /// `redis.sentinels`: `host:port` entries separated by commas; empty: none.
     static func sentinelAddresses(_ text: String) throws(ConfigurationFailure) -> [SentinelAddress] {
-        var addresses: [SentinelAddress] = []
-        for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
-            let trimmed = entry.trimmingCharacters(in: .whitespaces)
-            guard let colon = trimmed.lastIndex(of: ":"), colon != trimmed.startIndex,
-                let port = Int(trimmed[trimmed.index(after: colon)...]), (1...65_535).contains(port)
-            else {
-                throw ConfigurationFailure(key: "redis.sentinels", problem: "\"\(trimmed)\" is not host:port (e.g. sentinel-1:26379)")
-            }
-            addresses.append(SentinelAddress(host: String(trimmed[..<colon]), port: port))
-        }
-        return addresses
+        try HostPortList.parse(text, key: "redis.sentinels", example: "sentinel-1:26379").map { SentinelAddress(host: $0.host, port: $0.port) }
     }
 }

@@ -228,7 +228,8 @@ final class WorkerLoop {
                 "queue": "\(configuration.topology.workQueue)", "prefetch": "\(configuration.batch.prefetch)",
                 "batch": "\(configuration.batch.maxSize)",
                 // Where, with passwords masked: a log never carries a secret.
-                "broker": "\(configuration.broker.redactedURL)", "redis": "\(configuration.redis.redactedURL)",
+                "broker": "\(configuration.broker.redactedURL)", "broker-node": "\(consumer.address)",
+                "redis": "\(configuration.redis.redactedURL)",
             ])
         let fresh = Session(consumer: consumer, publisher: publisher, store: store)
         session = fresh
