@@ -13,7 +13,9 @@ public final class RecordStore {
     /// - Parameters:
     ///   - bucketSeconds, buckets, aheadSeconds: the dedup window (the worker's `dedup.*`).
     ///   - replicaAcknowledgement: replicas that must hold each batch's
-    ///     writes before ``receiveApplied(count:)`` returns; nil: none.
+    ///     writes before its outputs go out: a marker write and `WAIT`
+    ///     follow each apply (``receiveReplicaAcknowledgement()``,
+    ///     ``waitForReplicas()``); nil or 0 replicas: none.
     public init(
         connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int,
         replicaAcknowledgement: ReplicaAcknowledgement? = nil

@@ -11,9 +11,10 @@
 /// the marker makes the connection's replication offset cover everything
 /// the primary holds, including outcomes that an earlier worker stored and
 /// this batch only re-publishes (a batch of duplicates writes nothing
-/// itself). Fewer acknowledgements than required within the timeout fail
-/// the batch: it is redelivered, its outcomes stay pending, and it is
-/// published once the replicas have caught up.
+/// itself). Fewer acknowledgements than required within the timeout hold
+/// the batch: the worker keeps its deliveries and `WAIT`s again until the
+/// replicas catch up, publishing and acking nothing meanwhile
+/// (`WorkerLoop.holdUntilReplicated`).
 public struct ReplicaAcknowledgement: Sendable, Equatable {
     /// Replicas that must acknowledge (at least 1; 0 turns the wait off).
     public var replicas: Int

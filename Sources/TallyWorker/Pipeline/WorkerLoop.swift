@@ -245,6 +245,7 @@ final class WorkerLoop {
     private func disconnect() {
         markConnections(broker: false, redis: false)
         unacked = 0
+        replicasAcknowledged = nil
         applyTime = .zero
         sequences.removeAll(keepingCapacity: true)
         metrics.inFlight.set(0)
