@@ -9,6 +9,7 @@ help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
 	@echo "make test     install what is missing, build, run unit + integration tests on private servers"
 	@echo "make up       start (or restart what is missing of) the fleet; WORKERS=n (default 2, 0 allowed)"
+	@echo "make up CLUSTER=1   the same on a cluster: RabbitMQ on 5672-5674, Redis 6379 + replica 6380, Sentinels 26379-26381 (master tally); back to one node: scripts/down.sh --purge"
 	@echo "make down     stop exactly what make up started"
 	@echo "make status   what runs"
 	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="

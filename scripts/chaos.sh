@@ -3,7 +3,8 @@
 # records and 20 kills, a 10,000 × 10 duplicate flood, 100,000 hostile
 # bodies, 30 connection cuts, …) against private servers, then the
 # libFuzzer target for a bounded time, then the summary table
-# (scenario, records, faults, lost, doubled). make test runs the same
+# (scenario, records, faults, lost, doubled); between them, the loss of a
+# node on a private cluster (ClusterFaultTests). make test runs the same
 # scenarios at scale 1.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -37,6 +38,16 @@ rm -rf "$TALLY_STATE_DIR"
 step "fault suite at scale $TALLY_CHAOS_SCALE"
 swift test --skip-build --no-parallel \
     --filter 'FaultTests|CrashRecoveryTests|GracefulStopTests|DeadLetterTests'
+
+step "the loss of a node at scale $TALLY_CHAOS_SCALE (a cluster: three RabbitMQ nodes, Redis primary, replica, three Sentinels)"
+single_report="$TALLY_STATE_DIR/fault-report.tsv"
+"$here/down.sh"
+start_cluster_servers chaoscluster 16483 15777 25777 26483
+swift test --skip-build --no-parallel --filter ClusterFaultTests
+cat "$TALLY_STATE_DIR/fault-report.tsv" >>"$single_report"
+"$here/down.sh"
+private_servers chaos 16381 15675 25675
+unset TALLY_CLUSTER
 
 step "fuzzing the record parser and validator for $FUZZ_SECONDS s"
 "$here/fuzz.sh" "$FUZZ_SECONDS"

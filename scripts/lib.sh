@@ -19,6 +19,16 @@
 #   TALLY_HTTP_PORT          the aggregator's API             default: 8080
 #   TALLY_ADMIN_PORT         its /health /ready /metrics      default: 8081
 #   TALLY_API_TOKEN_FILE     the API token (made if missing)  default: $TALLY_STATE_DIR/api-token
+#
+# Cluster mode (TALLY_CLUSTER=1, or CLUSTER=1 as in `make up CLUSTER=1`; a
+# state dir once started so stays so, marked by $TALLY_STATE_DIR/cluster):
+#   RabbitMQ node i of 3     AMQP TALLY_AMQP_PORT+i-1, distribution
+#                            TALLY_RABBITMQ_DIST_PORT+(i-1)*100, name
+#                            <name>-i@<host> (node 1 keeps TALLY_RABBITMQ_NODENAME)
+#   TALLY_REDIS_REPLICA_PORT the Redis replica                default: TALLY_REDIS_PORT+1
+#   TALLY_SENTINEL_PORT      the first of 3 Sentinels         default: 26379 (then +1, +2)
+#   TALLY_REDIS_MASTER_NAME  the name they monitor            default: tally
+#   TALLY_SENTINEL_DOWN_AFTER_MS  unanswered this long: down  default: 2000
 
 if [[ -n "${_TALLY_LIB_LOADED:-}" ]]; then
     return 0
@@ -38,6 +48,11 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 : "${TALLY_AMQP_TLS_PORT:=}"
 : "${TALLY_HTTP_PORT:=8080}"
 : "${TALLY_ADMIN_PORT:=8081}"
+: "${TALLY_CLUSTER:=${CLUSTER:-0}}"
+: "${TALLY_REDIS_REPLICA_PORT:=$((TALLY_REDIS_PORT + 1))}"
+: "${TALLY_SENTINEL_PORT:=26379}"
+: "${TALLY_REDIS_MASTER_NAME:=tally}"
+: "${TALLY_SENTINEL_DOWN_AFTER_MS:=2000}"
 
 # Relative paths are taken relative to the caller's working directory.
 [[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
@@ -46,7 +61,8 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 # Exported so that workers / tests started from these scripts see them.
 export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
     TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT \
-    TALLY_HTTP_PORT TALLY_ADMIN_PORT
+    TALLY_HTTP_PORT TALLY_ADMIN_PORT TALLY_CLUSTER TALLY_REDIS_REPLICA_PORT TALLY_SENTINEL_PORT \
+    TALLY_REDIS_MASTER_NAME TALLY_SENTINEL_DOWN_AFTER_MS
 : "${TALLY_API_TOKEN_FILE:=$TALLY_STATE_DIR/api-token}"
 export TALLY_API_TOKEN_FILE
 
@@ -78,14 +94,23 @@ RUN_DIR="$STATE/run"
 REDIS_DIR="$STATE/redis"
 REDIS_PIDFILE="$RUN_DIR/redis.pid"
 REDIS_LOG="$LOG_DIR/redis.log"
+# Cluster mode: the replica and the Sentinels.
+REDIS_REPLICA_DIR="$STATE/redis-replica"
+REDIS_REPLICA_PIDFILE="$RUN_DIR/redis-replica.pid"
+REDIS_REPLICA_LOG="$LOG_DIR/redis-replica.log"
+CLUSTER_MARKER="$STATE/cluster"
 
-RMQ_DIR="$STATE/rabbitmq"
-RMQ_HOME="$RMQ_DIR/home"                  # HOME of node and CLI: holds .erlang.cookie
-RMQ_PIDFILE="$RMQ_DIR/rabbitmq.pid"       # written by the node itself (beam.smp pid)
-RMQ_WRAPPER_PIDFILE="$RMQ_DIR/rabbitmq-server.pid"  # the rabbitmq-server sh wrapper
-RMQ_LOG_BASE="$RMQ_DIR/log"
-RMQ_CONSOLE_LOG="$RMQ_LOG_BASE/console.log"
-RMQ_NODE_LOG="$RMQ_LOG_BASE/$TALLY_RABBITMQ_NODENAME.log"
+# HOME of every node and CLI: holds the .erlang.cookie the nodes of a
+# cluster share.
+RMQ_HOME="$STATE/rabbitmq/home"
+# The first node's settings; rmq_select_node (below) points RMQ_DIR,
+# RMQ_PIDFILE (written by the node itself: the beam.smp pid),
+# RMQ_WRAPPER_PIDFILE (the rabbitmq-server sh wrapper), the logs, the node
+# name and the ports at another node of a cluster.
+RMQ_BASE_NODENAME=$TALLY_RABBITMQ_NODENAME
+RMQ_BASE_AMQP_PORT=$TALLY_AMQP_PORT
+RMQ_BASE_DIST_PORT=$TALLY_RABBITMQ_DIST_PORT
+RMQ_BASE_TLS_PORT=$TALLY_AMQP_TLS_PORT
 # The Debian package's real scripts (the /usr/sbin ones are `su rabbitmq` wrappers).
 RMQ_SBIN="${TALLY_RABBITMQ_SBIN:-/usr/lib/rabbitmq/bin}"
 
@@ -312,6 +337,9 @@ port_open() {
 ensure_state_dirs() {
     mkdir -p "$STATE" "$LOG_DIR" "$RUN_DIR" "$REDIS_DIR" "$RMQ_DIR" \
         "$RMQ_LOG_BASE" "$WORKERS_DIR" "$RMQ_HOME"
+    if cluster_mode; then
+        mkdir -p "$REDIS_REPLICA_DIR"
+    fi
     chmod 700 "$RMQ_HOME"
 }
 
@@ -363,9 +391,9 @@ tls_ensure_certs() {
 # never read or written.
 rmq_env() {
     export HOME="$RMQ_HOME"   # Erlang reads $HOME/.erlang.cookie (node and CLI)
-    export RABBITMQ_NODENAME="$TALLY_RABBITMQ_NODENAME"
+    export RABBITMQ_NODENAME="$RMQ_NODENAME"
     export RABBITMQ_USE_LONGNAME=false
-    export RABBITMQ_DIST_PORT="$TALLY_RABBITMQ_DIST_PORT"
+    export RABBITMQ_DIST_PORT="$RMQ_DIST_PORT"
     export RABBITMQ_CONF_ENV_FILE="$RMQ_DIR/rabbitmq-env.conf"
     export RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq.conf"
     export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
@@ -400,25 +428,158 @@ rmq_diag() { (rmq_env && "$RMQ_SBIN/rabbitmq-diagnostics" "$@"); }
 
 rmq_pid() { pidfile_alive "$RMQ_PIDFILE" beam; }
 
+# ---------------------------------------------------------------- cluster mode
+
+# cluster_mode : this state dir runs three RabbitMQ nodes, a Redis replica
+# and three Sentinels (TALLY_CLUSTER=1 now, or at an earlier start).
+cluster_mode() { [[ "$TALLY_CLUSTER" == 1 || -e "$CLUSTER_MARKER" ]]; }
+
+# rmq_node_count : 3 in cluster mode, else 1.
+rmq_node_count() {
+    if cluster_mode; then echo 3; else echo 1; fi
+}
+
+# rmq_node_name I : node 1 is TALLY_RABBITMQ_NODENAME, node I <name>-I@<host>.
+rmq_node_name() {
+    if (($1 == 1)); then
+        echo "$RMQ_BASE_NODENAME"
+    else
+        echo "${RMQ_BASE_NODENAME%@*}-$1@${RMQ_BASE_NODENAME#*@}"
+    fi
+}
+
+rmq_node_amqp_port() { echo $((RMQ_BASE_AMQP_PORT + $1 - 1)); }
+
+# rmq_node_of NAME : the index of the node called NAME (nothing if none).
+rmq_node_of() {
+    local i
+    for ((i = 1; i <= $(rmq_node_count); i++)); do
+        [[ "$(rmq_node_name "$i")" == "$1" ]] && echo "$i" && return 0
+    done
+    return 1
+}
+
+# rmq_select_node I : point the RabbitMQ settings (RMQ_NODENAME, RMQ_AMQP_PORT,
+# RMQ_DIST_PORT, RMQ_TLS_PORT, state dir, pid files, logs) at node I. Distribution
+# ports are 100 apart so that a cluster's never meets the single node of
+# another run (make test's is TALLY_RABBITMQ_DIST_PORT+1 of make up's).
+# Only node 1 has the TLS listener.
+rmq_select_node() {
+    local i=$1
+    RMQ_NODE=$i
+    RMQ_NODENAME=$(rmq_node_name "$i")
+    RMQ_AMQP_PORT=$(rmq_node_amqp_port "$i")
+    RMQ_DIST_PORT=$((RMQ_BASE_DIST_PORT + (i - 1) * 100))
+    if ((i == 1)); then
+        RMQ_TLS_PORT=$RMQ_BASE_TLS_PORT
+        RMQ_DIR="$STATE/rabbitmq"
+    else
+        RMQ_TLS_PORT=""
+        RMQ_DIR="$STATE/rabbitmq-$i"
+    fi
+    RMQ_PIDFILE="$RMQ_DIR/rabbitmq.pid"
+    RMQ_WRAPPER_PIDFILE="$RMQ_DIR/rabbitmq-server.pid"
+    RMQ_LOG_BASE="$RMQ_DIR/log"
+    RMQ_CONSOLE_LOG="$RMQ_LOG_BASE/console.log"
+    RMQ_NODE_LOG="$RMQ_LOG_BASE/$RMQ_NODENAME.log"
+}
+rmq_select_node 1
+
+# The other nodes' AMQP addresses, as amqp.failoverHosts takes them.
+rmq_failover_hosts() {
+    local i hosts=""
+    for ((i = 2; i <= $(rmq_node_count); i++)); do
+        hosts+="${hosts:+,}127.0.0.1:$(rmq_node_amqp_port "$i")"
+    done
+    echo "$hosts"
+}
+
+sentinel_port() { echo $((TALLY_SENTINEL_PORT + $1 - 1)); }
+sentinel_dir() { echo "$STATE/sentinel-$1"; }
+sentinel_pidfile() { echo "$RUN_DIR/sentinel-$1.pid"; }
+sentinel_log() { echo "$LOG_DIR/sentinel-$1.log"; }
+
+# The Sentinels' addresses, as redis.sentinels takes them.
+sentinel_addresses() {
+    echo "127.0.0.1:$(sentinel_port 1),127.0.0.1:$(sentinel_port 2),127.0.0.1:$(sentinel_port 3)"
+}
+
+# redis_role PORT : master or slave (nothing if it does not answer).
+redis_role() { redis-cli -h 127.0.0.1 -p "$1" ROLE 2>/dev/null | head -n1; }
+
+# redis_primary_port : the current primary's port — as a running Sentinel
+# names it, else the instance that says it is a master, else TALLY_REDIS_PORT.
+redis_primary_port() {
+    local i answer port
+    for i in 1 2 3; do
+        answer=$(redis-cli -h 127.0.0.1 -p "$(sentinel_port "$i")" SENTINEL get-master-addr-by-name "$TALLY_REDIS_MASTER_NAME" 2>/dev/null) || continue
+        port=$(sed -n 2p <<<"$answer")
+        [[ "$port" =~ ^[0-9]+$ ]] && echo "$port" && return 0
+    done
+    for port in "$TALLY_REDIS_PORT" "$TALLY_REDIS_REPLICA_PORT"; do
+        [[ "$(redis_role "$port")" == master ]] && echo "$port" && return 0
+    done
+    echo "$TALLY_REDIS_PORT"
+}
+
+# cluster_client_settings : in cluster mode, the settings (VAR=value, one a
+# line) every tally process gets: the other RabbitMQ nodes and the
+# Sentinels. Nothing otherwise.
+cluster_client_settings() {
+    cluster_mode || return 0
+    echo "TALLY_AMQP_FAILOVER_HOSTS=$(rmq_failover_hosts)"
+    echo "TALLY_REDIS_SENTINELS=$(sentinel_addresses)"
+    echo "TALLY_REDIS_MASTER_NAME=$TALLY_REDIS_MASTER_NAME"
+}
+
 # ---------------------------------------------------------------- status
 
 # _status_line NAME STATE PID DETAIL
 _status_line() {
-    printf '%-12s %-8s %-8s %s\n' "$1" "$2" "${3:--}" "${4:-}"
+    printf '%-14s %-8s %-8s %s\n' "$1" "$2" "${3:--}" "${4:-}"
+}
+
+# _status_redis_role NAME PIDFILE PORT DIR : a cluster's Redis, with its role now.
+_status_redis_role() {
+    local pid
+    if pid=$(pidfile_alive "$2" redis-server); then
+        _status_line "$1" running "$pid" "127.0.0.1:$3  $(redis_role "$3" || true)  dir $4"
+    else
+        _status_line "$1" stopped "" "127.0.0.1:$3"
+    fi
 }
 
 print_status() {
     local pid f n detail
-    if pid=$(pidfile_alive "$REDIS_PIDFILE" redis-server); then
+    if cluster_mode; then
+        _status_redis_role redis "$REDIS_PIDFILE" "$TALLY_REDIS_PORT" "$REDIS_DIR"
+    elif pid=$(pidfile_alive "$REDIS_PIDFILE" redis-server); then
         _status_line redis running "$pid" "127.0.0.1:$TALLY_REDIS_PORT  dir $REDIS_DIR"
     else
         _status_line redis stopped "" "127.0.0.1:$TALLY_REDIS_PORT"
     fi
-    if pid=$(rmq_pid); then
-        _status_line rabbitmq running "$pid" "127.0.0.1:$TALLY_AMQP_PORT  node $TALLY_RABBITMQ_NODENAME  dist $TALLY_RABBITMQ_DIST_PORT"
-    else
-        _status_line rabbitmq stopped "" "127.0.0.1:$TALLY_AMQP_PORT  node $TALLY_RABBITMQ_NODENAME"
+    if cluster_mode; then
+        _status_redis_role redis-replica "$REDIS_REPLICA_PIDFILE" "$TALLY_REDIS_REPLICA_PORT" "$REDIS_REPLICA_DIR"
+        for i in 1 2 3; do
+            if pid=$(pidfile_alive "$(sentinel_pidfile "$i")" redis-server); then
+                _status_line "sentinel-$i" running "$pid" "127.0.0.1:$(sentinel_port "$i")  master $TALLY_REDIS_MASTER_NAME"
+            else
+                _status_line "sentinel-$i" stopped "" "127.0.0.1:$(sentinel_port "$i")"
+            fi
+        done
     fi
+    local i name
+    for ((i = 1; i <= $(rmq_node_count); i++)); do
+        rmq_select_node "$i"
+        name=rabbitmq
+        ((i == 1)) && ! cluster_mode || name="rabbitmq-$i"
+        if pid=$(rmq_pid); then
+            _status_line "$name" running "$pid" "127.0.0.1:$RMQ_AMQP_PORT  node $RMQ_NODENAME  dist $RMQ_DIST_PORT"
+        else
+            _status_line "$name" stopped "" "127.0.0.1:$RMQ_AMQP_PORT  node $RMQ_NODENAME"
+        fi
+    done
+    rmq_select_node 1
     if pid=$(pidfile_alive "$EPMD_PIDFILE" epmd); then
         _status_line epmd running "$pid" "127.0.0.1:$EPMD_PORT  (started by up.sh)"
     elif port_open "$EPMD_PORT"; then

@@ -30,3 +30,21 @@ private_servers() {
         export TALLY_AMQP_TLS_PORT=""
     fi
 }
+
+# start_cluster_servers NAME REDIS_PORT AMQP_PORT DIST_PORT SENTINEL_PORT:
+# private servers in cluster mode (scripts/lib.sh: AMQP_PORT and the next
+# two, the Redis replica on REDIS_PORT+1, three Sentinels from
+# SENTINEL_PORT), started afresh; for ClusterFaultTests. Sentinels call a
+# primary down after 1 s here (2 s by default).
+start_cluster_servers() {
+    local name=$1 upper
+    upper=$(tr '[:lower:]' '[:upper:]' <<<"$name")
+    local sentinel="TALLY_${upper}_SENTINEL_PORT"
+    private_servers "$1" "$2" "$3" "$4"
+    export TALLY_CLUSTER=1
+    export TALLY_SENTINEL_PORT="${!sentinel:-$5}"
+    export TALLY_SENTINEL_DOWN_AFTER_MS="${TALLY_SENTINEL_DOWN_AFTER_MS:-1000}"
+    "$repo/scripts/down.sh" >/dev/null 2>&1 || true
+    rm -rf "$TALLY_STATE_DIR"
+    "$repo/scripts/up.sh" servers
+}

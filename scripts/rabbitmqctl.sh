@@ -8,6 +8,8 @@
 #   scripts/rabbitmqctl.sh rabbitmq-diagnostics check_port_connectivity
 #   scripts/rabbitmqctl.sh rabbitmq-queues quorum_status my-queue
 #
+# In cluster mode, TALLY_RABBITMQ_NODE=2 (or 3) talks to that node.
+#
 # A first argument naming another CLI tool (rabbitmq-diagnostics,
 # rabbitmq-plugins, rabbitmq-queues, rabbitmq-streams, rabbitmq-upgrade)
 # selects it instead of rabbitmqctl.
@@ -15,6 +17,7 @@ set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+rmq_select_node "${TALLY_RABBITMQ_NODE:-1}"
 
 tool=rabbitmqctl
 case ${1:-} in

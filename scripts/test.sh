@@ -53,4 +53,9 @@ swift test --skip-build --no-parallel --filter TallyIntegrationTests
 step "schemathesis against a running aggregator (openapi/aggregator.yaml)"
 TALLY_SCHEMATHESIS_PORT="${TALLY_TEST_SCHEMATHESIS_PORT:-18181}" "$here/schemathesis.sh"
 
+step "the loss of a node: a cluster of three RabbitMQ nodes, a Redis primary and replica, three Sentinels"
+"$here/down.sh"
+start_cluster_servers cluster 16479 15773 25773 26479
+swift test --skip-build --no-parallel --filter ClusterFaultTests
+
 step "all tests passed"

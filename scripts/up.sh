@@ -9,6 +9,12 @@
 #              $WORKERS (default 2, 0 allowed) tally-worker processes
 #   all      = servers + workers
 #
+# Cluster mode (CLUSTER=1 or TALLY_CLUSTER=1, kept by the state dir):
+# rabbitmq = three clustered nodes (AMQP 5672, 5673, 5674), redis = a
+# primary (6379), a replica (6380) and three Sentinels (26379-26381) watching
+# the master name `tally`; the workers and the aggregator get every node,
+# the Sentinels, and workers wait for a replica (redis.waitReplicas 1).
+#
 # Environment: see scripts/lib.sh (TALLY_*), plus WORKERS, and
 # TALLY_SKIP_DEPS=1 to skip the scripts/install-deps.sh check.
 set -euo pipefail
@@ -17,7 +23,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 target=${1:-all}
@@ -45,48 +51,137 @@ TIMINGS=()
 # ---------------------------------------------------------------- redis
 
 redis_ping() {
-    [[ "$(redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" ping 2>/dev/null)" == PONG ]]
+    [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == PONG ]]
 }
 
-start_redis() {
-    local pid t0
-    if pid=$(pidfile_alive "$REDIS_PIDFILE" redis-server); then
-        if redis_ping; then
-            log "redis: already running (pid $pid, port $TALLY_REDIS_PORT)"
+# start_redis_instance NAME PORT DIR PIDFILE LOG [redis-server args...]
+start_redis_instance() {
+    local name=$1 port=$2 dir=$3 pidfile=$4 logfile=$5 pid t0
+    shift 5
+    if pid=$(pidfile_alive "$pidfile" redis-server); then
+        if redis_ping "$port"; then
+            log "$name: already running (pid $pid, port $port)"
             return 0
         fi
-        log "redis: pid $pid is up but not answering PONG yet; waiting"
-        wait_for "$TALLY_START_TIMEOUT" "redis PONG" "$pid" redis_ping ||
-            die_with_log "redis (pid $pid) does not answer on port $TALLY_REDIS_PORT" "$REDIS_LOG"
+        log "$name: pid $pid is up but not answering PONG yet; waiting"
+        wait_for "$TALLY_START_TIMEOUT" "$name PONG" "$pid" redis_ping "$port" ||
+            die_with_log "$name (pid $pid) does not answer on port $port" "$logfile"
         return 0
     fi
-    rm -f "$REDIS_PIDFILE"
-    if port_open "$TALLY_REDIS_PORT"; then
-        die "port $TALLY_REDIS_PORT is already in use by a process up.sh did not start (set TALLY_REDIS_PORT, or stop it)"
+    rm -f "$pidfile"
+    if port_open "$port"; then
+        die "port $port is already in use by a process up.sh did not start (set TALLY_REDIS_PORT, or stop it)"
     fi
 
     # DEBUG is allowed from local connections so the fault tests can make
     # Redis slow on purpose (DEBUG SLEEP); it listens on loopback only anyway.
-    log "redis: starting on 127.0.0.1:$TALLY_REDIS_PORT (dir $REDIS_DIR, AOF appendfsync always)"
+    log "$name: starting on 127.0.0.1:$port (dir $dir, AOF appendfsync always)${*:+, $*}"
+    mkdir -p "$dir"
     t0=$(now_ns)
-    spawn "$REDIS_LOG" redis-server \
+    spawn "$logfile" redis-server \
         --bind 127.0.0.1 \
-        --port "$TALLY_REDIS_PORT" \
+        --port "$port" \
         --protected-mode yes \
         --daemonize no \
-        --dir "$REDIS_DIR" \
+        --dir "$dir" \
         --appendonly yes \
         --appendfsync always \
         --save "" \
         --enable-debug-command local \
-        --pidfile "$REDIS_PIDFILE" \
-        --logfile "$REDIS_LOG"
+        --pidfile "$pidfile" \
+        --logfile "$logfile" \
+        "$@"
     pid=$SPAWNED_PID
-    echo "$pid" >"$REDIS_PIDFILE"
-    wait_for "$TALLY_START_TIMEOUT" "redis PONG on port $TALLY_REDIS_PORT" "$pid" redis_ping ||
-        die_with_log "redis did not come up on 127.0.0.1:$TALLY_REDIS_PORT" "$REDIS_LOG"
-    TIMINGS+=("redis cold start: $(elapsed "$t0") s")
-    log "redis: up (pid $pid) in $(elapsed "$t0") s"
+    echo "$pid" >"$pidfile"
+    wait_for "$TALLY_START_TIMEOUT" "$name PONG on port $port" "$pid" redis_ping "$port" ||
+        die_with_log "$name did not come up on 127.0.0.1:$port" "$logfile"
+    TIMINGS+=("$name cold start: $(elapsed "$t0") s")
+    log "$name: up (pid $pid) in $(elapsed "$t0") s"
+}
+
+# start_redis : the one Redis; in cluster mode the primary and the replica,
+# the current primary first. An instance that is not the current primary
+# starts as its replica: an old primary back after a failover never takes
+# writes of its own, and syncs from the one the Sentinels promoted.
+start_redis() {
+    if ! cluster_mode; then
+        start_redis_instance redis "$TALLY_REDIS_PORT" "$REDIS_DIR" "$REDIS_PIDFILE" "$REDIS_LOG"
+        return 0
+    fi
+    local primary name port dir pidfile logfile
+    primary=$(redis_primary_port)
+    local -a slots=(redis "$TALLY_REDIS_PORT" "$REDIS_DIR" "$REDIS_PIDFILE" "$REDIS_LOG"
+        redis-replica "$TALLY_REDIS_REPLICA_PORT" "$REDIS_REPLICA_DIR" "$REDIS_REPLICA_PIDFILE" "$REDIS_REPLICA_LOG")
+    if [[ "$primary" == "$TALLY_REDIS_REPLICA_PORT" ]]; then
+        slots=("${slots[@]:5}" "${slots[@]:0:5}")
+    fi
+    while ((${#slots[@]} > 0)); do
+        name=${slots[0]} port=${slots[1]} dir=${slots[2]} pidfile=${slots[3]} logfile=${slots[4]}
+        slots=("${slots[@]:5}")
+        if [[ "$port" == "$primary" ]]; then
+            start_redis_instance "$name" "$port" "$dir" "$pidfile" "$logfile"
+        else
+            start_redis_instance "$name" "$port" "$dir" "$pidfile" "$logfile" --replicaof 127.0.0.1 "$primary"
+        fi
+    done
+}
+
+sentinel_ping() { redis_ping "$(sentinel_port "$1")"; }
+
+sentinels_ready() {
+    [[ "$(redis-cli -h 127.0.0.1 -p "$(sentinel_port 1)" SENTINEL ckquorum "$TALLY_REDIS_MASTER_NAME" 2>/dev/null)" == "OK 3 usable"* ]] &&
+        [[ -n "$(redis-cli -h 127.0.0.1 -p "$(sentinel_port 1)" SENTINEL replicas "$TALLY_REDIS_MASTER_NAME" 2>/dev/null)" ]]
+}
+
+# start_sentinels : three Sentinels watching the primary as
+# TALLY_REDIS_MASTER_NAME (quorum 2). Each rewrites its own configuration
+# file as it learns; the file is made afresh only when none of them runs
+# (else a restarted one keeps what it knew).
+start_sentinels() {
+    local i pid port dir conf pidfile logfile any_alive=0 primary t0
+    for i in 1 2 3; do
+        pidfile_alive "$(sentinel_pidfile "$i")" redis-server >/dev/null && any_alive=1
+    done
+    primary=$(redis_primary_port)
+    t0=$(now_ns)
+    for i in 1 2 3; do
+        port=$(sentinel_port "$i") dir=$(sentinel_dir "$i") pidfile=$(sentinel_pidfile "$i") logfile=$(sentinel_log "$i")
+        if pid=$(pidfile_alive "$pidfile" redis-server); then
+            log "sentinel-$i: already running (pid $pid, port $port)"
+            continue
+        fi
+        rm -f "$pidfile"
+        if port_open "$port"; then
+            die "port $port is already in use by a process up.sh did not start (set TALLY_SENTINEL_PORT, or stop it)"
+        fi
+        mkdir -p "$dir"
+        conf="$dir/sentinel.conf"
+        if ((any_alive == 0)) || [[ ! -s "$conf" ]]; then
+            cat >"$conf" <<EOF
+# Generated by scripts/up.sh when no Sentinel runs; the Sentinel rewrites it.
+port $port
+bind 127.0.0.1
+dir $dir
+sentinel monitor $TALLY_REDIS_MASTER_NAME 127.0.0.1 $primary 2
+sentinel down-after-milliseconds $TALLY_REDIS_MASTER_NAME $TALLY_SENTINEL_DOWN_AFTER_MS
+sentinel failover-timeout $TALLY_REDIS_MASTER_NAME 10000
+sentinel parallel-syncs $TALLY_REDIS_MASTER_NAME 1
+EOF
+        fi
+        log "sentinel-$i: starting on 127.0.0.1:$port (watching $TALLY_REDIS_MASTER_NAME, primary now on $primary)"
+        spawn "$logfile" redis-server "$conf" --sentinel --daemonize no --pidfile "$pidfile" --logfile "$logfile"
+        pid=$SPAWNED_PID
+        echo "$pid" >"$pidfile"
+        wait_for "$TALLY_START_TIMEOUT" "sentinel-$i PONG on port $port" "$pid" sentinel_ping "$i" ||
+            die_with_log "sentinel-$i did not come up on 127.0.0.1:$port" "$logfile"
+    done
+    # A failover needs the Sentinels to know each other and the replica
+    # (they learn it through the primary, every 2 s): wait, or a kill right
+    # after `up` would find nobody to promote.
+    wait_for "$TALLY_START_TIMEOUT" "3 Sentinels to agree on $TALLY_REDIS_MASTER_NAME and see its replica" "" sentinels_ready ||
+        die_with_log "the Sentinels did not reach a quorum over $TALLY_REDIS_MASTER_NAME" "$(sentinel_log 1)"
+    TIMINGS+=("sentinels ready: $(elapsed "$t0") s")
+    log "sentinels: 3 on $(sentinel_addresses), quorum 2, primary on 127.0.0.1:$(redis_primary_port)"
 }
 
 # ---------------------------------------------------------------- epmd
@@ -120,7 +215,7 @@ ensure_epmd() {
 rmq_write_config() {
     cat >"$RMQ_DIR/rabbitmq.conf" <<EOF
 # Generated by scripts/up.sh on every start: edits are overwritten.
-listeners.tcp.default = 127.0.0.1:$TALLY_AMQP_PORT
+listeners.tcp.default = 127.0.0.1:$RMQ_AMQP_PORT
 loopback_users.guest = true
 log.console = false
 log.file.level = info
@@ -129,12 +224,19 @@ log.file.level = info
 # downloaded by a worker with a prefetch of 1,000 (docs/contract.md, "Limits").
 max_message_size = 1048576
 EOF
-    if [[ -n "$TALLY_AMQP_TLS_PORT" ]]; then
+    if cluster_mode; then
+        cat >>"$RMQ_DIR/rabbitmq.conf" <<EOF
+# Cluster mode: a node cut off from the majority pauses rather than
+# serving clients alone.
+cluster_partition_handling = pause_minority
+EOF
+    fi
+    if [[ -n "$RMQ_TLS_PORT" ]]; then
         tls_ensure_certs
         cat >>"$RMQ_DIR/rabbitmq.conf" <<EOF
 # TALLY_AMQP_TLS_PORT: amqps with the throwaway CA of $TLS_DIR. Client
 # certificates are checked when offered, not required.
-listeners.ssl.default = 127.0.0.1:$TALLY_AMQP_TLS_PORT
+listeners.ssl.default = 127.0.0.1:$RMQ_TLS_PORT
 ssl_options.cacertfile = $TLS_DIR/ca.pem
 ssl_options.certfile = $TLS_DIR/server.pem
 ssl_options.keyfile = $TLS_DIR/server.key
@@ -147,7 +249,7 @@ EOF
     [[ -f "$RMQ_DIR/enabled_plugins" ]] || echo '[].' >"$RMQ_DIR/enabled_plugins"
 }
 
-rmq_port_ok() { port_open "$TALLY_AMQP_PORT"; }
+rmq_port_ok() { port_open "$RMQ_AMQP_PORT"; }
 
 rmq_ensure_feature_flags() {
     local disabled
@@ -163,19 +265,17 @@ rmq_ensure_feature_flags() {
     [[ -z "$disabled" ]] || die "feature flags still disabled: $disabled"
 }
 
-start_rabbitmq() {
-    local pid wrapper t0
+# rmq_spawn_node : start the selected node's server unless it runs; returns
+# at once (rmq_await_node waits for its boot), so a cluster's nodes boot
+# side by side — a clustered node that was not the last to stop waits for
+# its peers before it finishes booting.
+rmq_spawn_node() {
+    local pid wrapper
     if pid=$(rmq_pid); then
-        if rmq_port_ok; then
-            log "rabbitmq: already running (pid $pid, port $TALLY_AMQP_PORT)"
-            if ! epmd -names 2>/dev/null | grep -q "^name ${TALLY_RABBITMQ_NODENAME%@*} "; then
-                warn "rabbitmq node is not registered with epmd (was epmd killed?): rabbitmqctl cannot reach it; run scripts/down.sh && scripts/up.sh"
-            fi
-            return 0
+        log "rabbitmq: node $RMQ_NODENAME already running (pid $pid, port $RMQ_AMQP_PORT)"
+        if ! epmd -names 2>/dev/null | grep -q "^name ${RMQ_NODENAME%@*} "; then
+            warn "rabbitmq node $RMQ_NODENAME is not registered with epmd (was epmd killed?): rabbitmqctl cannot reach it; run scripts/down.sh && scripts/up.sh"
         fi
-        log "rabbitmq: pid $pid is up but port $TALLY_AMQP_PORT is not open yet; waiting"
-        wait_for "$TALLY_START_TIMEOUT" "AMQP port $TALLY_AMQP_PORT" "$pid" rmq_port_ok ||
-            die_with_log "rabbitmq (pid $pid) does not listen on $TALLY_AMQP_PORT" "$RMQ_NODE_LOG" "$RMQ_CONSOLE_LOG"
         return 0
     fi
     # A leftover wrapper without a node (should not happen): clear it.
@@ -183,19 +283,20 @@ start_rabbitmq() {
         stop_pid "$wrapper" "stale rabbitmq-server wrapper" 15
     fi
     rm -f "$RMQ_PIDFILE" "$RMQ_WRAPPER_PIDFILE"
-    if port_open "$TALLY_AMQP_PORT"; then
-        die "port $TALLY_AMQP_PORT is already in use by a process up.sh did not start (set TALLY_AMQP_PORT, or stop it)"
+    if port_open "$RMQ_AMQP_PORT"; then
+        die "port $RMQ_AMQP_PORT is already in use by a process up.sh did not start (set TALLY_AMQP_PORT, or stop it)"
     fi
-    if port_open "$TALLY_RABBITMQ_DIST_PORT"; then
-        die "Erlang distribution port $TALLY_RABBITMQ_DIST_PORT is already in use (set TALLY_RABBITMQ_DIST_PORT)"
+    if port_open "$RMQ_DIST_PORT"; then
+        die "Erlang distribution port $RMQ_DIST_PORT is already in use (set TALLY_RABBITMQ_DIST_PORT)"
     fi
 
+    mkdir -p "$RMQ_DIR" "$RMQ_LOG_BASE"
     ensure_epmd
     rmq_write_config
     rmq_ensure_cookie
 
-    log "rabbitmq: starting node $TALLY_RABBITMQ_NODENAME on 127.0.0.1:$TALLY_AMQP_PORT (state $RMQ_DIR)"
-    t0=$(now_ns)
+    log "rabbitmq: starting node $RMQ_NODENAME on 127.0.0.1:$RMQ_AMQP_PORT (state $RMQ_DIR)"
+    RMQ_STARTED_AT[$RMQ_NODE]=$(now_ns)
     # Run the Debian package's real start script directly, as the current
     # user (root): /usr/sbin/rabbitmq-server would `su rabbitmq` and use
     # /var/lib/rabbitmq. The sh wrapper runs beam.smp as its child and turns
@@ -207,28 +308,83 @@ start_rabbitmq() {
         spawn "$RMQ_CONSOLE_LOG" "$RMQ_SBIN/rabbitmq-server"
         echo "$SPAWNED_PID" >"$RMQ_WRAPPER_PIDFILE"
     )
+}
+
+# rmq_await_node : wait until the selected node has booted and listens.
+rmq_await_node() {
+    local pid wrapper t0=${RMQ_STARTED_AT[$RMQ_NODE]:-}
+    if [[ -z "$t0" ]]; then
+        pid=$(rmq_pid) || die "rabbitmq node $RMQ_NODENAME is gone"
+        if ! rmq_port_ok; then
+            log "rabbitmq: pid $pid is up but port $RMQ_AMQP_PORT is not open yet; waiting"
+            wait_for "$TALLY_START_TIMEOUT" "AMQP port $RMQ_AMQP_PORT" "$pid" rmq_port_ok ||
+                die_with_log "rabbitmq (pid $pid) does not listen on $RMQ_AMQP_PORT" "$RMQ_NODE_LOG" "$RMQ_CONSOLE_LOG"
+        fi
+        return 0
+    fi
     wrapper=$(read_pid "$RMQ_WRAPPER_PIDFILE")
     wait_for "$TALLY_START_TIMEOUT" "the rabbitmq pid file" "$wrapper" rmq_pid ||
         die_with_log "rabbitmq did not start (no pid file $RMQ_PIDFILE)" "$RMQ_CONSOLE_LOG" "$RMQ_NODE_LOG"
     pid=$(read_pid "$RMQ_PIDFILE")
     # Waits for distribution, then for the rabbit app; fails if $pid exits.
-    if ! timeout $((TALLY_START_TIMEOUT + 10)) \
+    if ! TALLY_RABBITMQ_NODE=$RMQ_NODE timeout $((TALLY_START_TIMEOUT + 10)) \
         "$TALLY_SCRIPTS_DIR/rabbitmqctl.sh" -q wait --pid "$pid" --timeout "$TALLY_START_TIMEOUT" >&2; then
-        die_with_log "rabbitmq node $TALLY_RABBITMQ_NODENAME did not finish booting" "$RMQ_NODE_LOG" "$RMQ_CONSOLE_LOG"
+        die_with_log "rabbitmq node $RMQ_NODENAME did not finish booting" "$RMQ_NODE_LOG" "$RMQ_CONSOLE_LOG"
     fi
-    wait_for 30 "AMQP port $TALLY_AMQP_PORT" "$pid" rmq_port_ok ||
-        die_with_log "rabbitmq booted but does not listen on 127.0.0.1:$TALLY_AMQP_PORT" "$RMQ_NODE_LOG"
-    if [[ -n "$TALLY_AMQP_TLS_PORT" ]]; then
-        wait_for 30 "AMQPS port $TALLY_AMQP_TLS_PORT" "$pid" port_open "$TALLY_AMQP_TLS_PORT" ||
-            die_with_log "rabbitmq booted but does not listen for TLS on 127.0.0.1:$TALLY_AMQP_TLS_PORT" "$RMQ_NODE_LOG"
-        log "rabbitmq: amqps on 127.0.0.1:$TALLY_AMQP_TLS_PORT (CA $TLS_DIR/ca.pem)"
+    wait_for 30 "AMQP port $RMQ_AMQP_PORT" "$pid" rmq_port_ok ||
+        die_with_log "rabbitmq booted but does not listen on 127.0.0.1:$RMQ_AMQP_PORT" "$RMQ_NODE_LOG"
+    if [[ -n "$RMQ_TLS_PORT" ]]; then
+        wait_for 30 "AMQPS port $RMQ_TLS_PORT" "$pid" port_open "$RMQ_TLS_PORT" ||
+            die_with_log "rabbitmq booted but does not listen for TLS on 127.0.0.1:$RMQ_TLS_PORT" "$RMQ_NODE_LOG"
+        log "rabbitmq: amqps on 127.0.0.1:$RMQ_TLS_PORT (CA $TLS_DIR/ca.pem)"
     fi
-    TIMINGS+=("rabbitmq cold start: $(elapsed "$t0") s")
-    log "rabbitmq: booted (pid $pid) in $(elapsed "$t0") s"
+    TIMINGS+=("rabbitmq $RMQ_NODENAME cold start: $(elapsed "$t0") s")
+    log "rabbitmq: $RMQ_NODENAME booted (pid $pid) in $(elapsed "$t0") s"
     rmq_diag -q check_port_connectivity >&2 ||
         die_with_log "rabbitmq-diagnostics check_port_connectivity failed" "$RMQ_NODE_LOG"
     rmq_ensure_feature_flags
-    log "rabbitmq: ready (all feature flags enabled)"
+    log "rabbitmq: $RMQ_NODENAME ready (all feature flags enabled)"
+}
+
+# rmq_join_cluster : the selected node (not node 1) joins node 1's cluster
+# unless it already belongs to it, and takes its share of every quorum
+# queue declared before it joined (`rabbitmq-queues grow`).
+rmq_join_cluster() {
+    local seed
+    seed=$(rmq_node_name 1)
+    if rmqctl -q cluster_status --formatter json 2>/dev/null | grep -q "\"$seed\""; then
+        return 0
+    fi
+    log "rabbitmq: $RMQ_NODENAME joins the cluster of $seed"
+    {
+        rmqctl -q stop_app && rmqctl -q reset && rmqctl -q join_cluster "$seed" && rmqctl -q start_app
+    } >&2 || die_with_log "rabbitmq node $RMQ_NODENAME could not join $seed" "$RMQ_NODE_LOG"
+    (rmq_env && "$RMQ_SBIN/rabbitmq-queues" -q grow "$RMQ_NODENAME" all >&2) ||
+        warn "rabbitmq-queues grow $RMQ_NODENAME all failed; quorum queues declared earlier may lack a member there"
+}
+
+# start_rabbitmq : the one node, or the cluster's three: all spawned, then
+# each awaited, then nodes 2 and 3 joined to node 1.
+declare -A RMQ_STARTED_AT=()
+start_rabbitmq() {
+    local i count
+    count=$(rmq_node_count)
+    for ((i = 1; i <= count; i++)); do
+        rmq_select_node "$i"
+        rmq_spawn_node
+    done
+    for ((i = 1; i <= count; i++)); do
+        rmq_select_node "$i"
+        rmq_await_node
+    done
+    for ((i = 2; i <= count; i++)); do
+        rmq_select_node "$i"
+        rmq_join_cluster
+    done
+    rmq_select_node 1
+    if ((count > 1)); then
+        log "rabbitmq: cluster of $count nodes, AMQP on 127.0.0.1:$(rmq_node_amqp_port 1)..$(rmq_node_amqp_port "$count")"
+    fi
 }
 
 # ---------------------------------------------------------------- processes
@@ -293,10 +449,13 @@ start_aggregator() {
     # TALLY_HTTP_PORT (default 8080) behind the token in
     # $TALLY_API_TOKEN_FILE (made here), /health /ready /metrics on
     # TALLY_ADMIN_PORT (8081); its Redis is the one above (TALLY_REDIS_PORT).
+    # In cluster mode it finds the Redis primary through the Sentinels.
     api_token_ensure
+    local -a cluster=()
+    mapfile -t cluster < <(cluster_client_settings)
     TALLY_INDEX_PATH="${TALLY_INDEX_PATH:-$TALLY_STATE_DIR/aggregator/index.sqlite}" \
         TALLY_HTTP_TOKEN_FILE="$TALLY_API_TOKEN_FILE" \
-        start_proc aggregator "$AGG_PIDFILE" "$AGG_LOG" tally-aggregator "$bin"
+        start_proc aggregator "$AGG_PIDFILE" "$AGG_LOG" tally-aggregator env "${cluster[@]}" "$bin"
     remember_started aggregator "$AGG_LOG"
 }
 
@@ -323,18 +482,29 @@ start_workers() {
         log "workers: skipped, $bin does not exist (build it first: swift build)"
         return 0
     fi
+    # In cluster mode: every RabbitMQ node, the Sentinels, and a replica's
+    # acknowledgement of each batch before it is published and acked.
+    local -a cluster=()
+    mapfile -t cluster < <(cluster_client_settings)
+    if cluster_mode; then
+        cluster+=("TALLY_REDIS_WAIT_REPLICAS=${TALLY_REDIS_WAIT_REPLICAS:-1}")
+    fi
     for ((n = 1; n <= WORKERS; n++)); do
         pidfile="$WORKERS_DIR/worker-$n.pid"
         logfile="$LOG_DIR/worker-$n.log"
         # Worker n serves /metrics, /health, /ready on TALLY_METRICS_PORT_BASE + n - 1.
         start_proc "worker-$n" "$pidfile" "$logfile" tally-worker \
-            env TALLY_WORKER_INDEX="$n" TALLY_METRICS_PORT="$((${TALLY_METRICS_PORT_BASE:-9100} + n - 1))" "$bin"
+            env "${cluster[@]}" TALLY_WORKER_INDEX="$n" TALLY_METRICS_PORT="$((${TALLY_METRICS_PORT_BASE:-9100} + n - 1))" "$bin"
         remember_started "worker-$n" "$logfile"
     done
 }
 
 # ---------------------------------------------------------------- main
 
+if [[ "$TALLY_CLUSTER" == 1 && "$target" != workers ]]; then
+    mkdir -p "$STATE"
+    touch "$CLUSTER_MARKER"
+fi
 ensure_state_dirs
 lock_state
 
@@ -359,6 +529,9 @@ fi
 
 if ((want_redis)); then
     start_redis
+    if cluster_mode; then
+        start_sentinels
+    fi
 fi
 if ((want_rmq)); then
     start_rabbitmq

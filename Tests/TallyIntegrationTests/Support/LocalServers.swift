@@ -44,12 +44,22 @@ struct LocalServers {
         try run(control, ["clear_policy", name])
     }
 
+    private func run(_ executable: String, _ arguments: [String]) throws {
+        try Self.run(executable, arguments)
+    }
+
+    /// Runs one of the project's scripts to its end, e.g. `scripts/up.sh
+    /// redis`, with `extraEnvironment` added to the test's own.
     /// posix_spawn + waitpid rather than Foundation's `Process`, whose
     /// `waitUntilExit` never returns when the script leaves a daemon (Redis)
     /// holding a descriptor Foundation watches for the child's exit.
-    private func run(_ executable: String, _ arguments: [String]) throws {
+    static func run(_ executable: String, _ arguments: [String], extraEnvironment: [String: String] = [:]) throws {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(extraEnvironment) { _, new in new }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for pointer in envp { free(pointer) } }
         // Test threads block most signals and the child inherits the mask:
         // give it a clean one, or the Redis it starts would ignore SIGTERM.
         var attributes = posix_spawnattr_t()
@@ -63,7 +73,7 @@ struct LocalServers {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, nil, &attributes, argv, environ)
+        let spawned = posix_spawn(&pid, executable, nil, &attributes, argv, envp)
         guard spawned == 0 else { throw TestFailure("cannot start \(executable): errno \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}

@@ -17,12 +17,14 @@ final class OutputTap {
     private let queue: String
     private(set) var messages: [Message] = []
 
-    init(_ environment: TestEnvironment, exchange: String) throws {
+    /// `quorum`: a quorum queue, which keeps what it holds when a node of
+    /// a cluster dies (a classic queue lives on one node).
+    init(_ environment: TestEnvironment, exchange: String, quorum: Bool = false) throws {
         endpoint = environment.configuration.broker
         connection = try AMQPConnection(environment.configuration.broker)
         try environment.configuration.topology.declare(on: connection)
         queue = "\(exchange).tap"
-        try connection.declareQueue(queue)
+        try connection.declareQueue(queue, arguments: quorum ? [("x-queue-type", .string("quorum"))] : [])
         try connection.bindQueue(queue, exchange: exchange, routingKey: "#")
     }
 

@@ -72,6 +72,13 @@ struct TestEnvironment {
         environment["TALLY_TOPOLOGY_NOTIFICATIONS"] = settings.topology.notificationsExchange
         environment["TALLY_TOPOLOGY_ALERTS"] = settings.topology.alertsExchange
         environment["TALLY_TOPOLOGY_REPORTS"] = settings.topology.reportsExchange
+        if !settings.broker.failoverHosts.isEmpty {
+            environment["TALLY_AMQP_FAILOVER_HOSTS"] = settings.broker.failoverHosts.map(\.description).joined(separator: ",")
+        }
+        if !settings.redis.sentinels.isEmpty {
+            environment["TALLY_REDIS_SENTINELS"] = settings.redis.sentinels.map(\.description).joined(separator: ",")
+            environment["TALLY_REDIS_MASTER_NAME"] = settings.redis.masterName
+        }
         environment["TALLY_REDIS_KEY_PREFIX"] = settings.keyPrefix
         environment["TALLY_BATCH_MAX_SIZE"] = "\(settings.batch.maxSize)"
         environment["TALLY_BACKOFF_INITIAL_MS"] = "\(settings.backoff.initialMilliseconds)"
