@@ -3,7 +3,7 @@ SHELL := /bin/bash
 WORKERS ?= 2
 export WORKERS
 
-.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor bench-cpu bench-transactions image compose-test clean help
+.PHONY: run test chaos fuzz up down status deps build build-release bench bench-micro bench-aggregator bench-readings bench-vendor bench-cpu bench-cluster bench-transactions image compose-test clean help
 
 help:
 	@echo "make run      start RabbitMQ, Redis and $(WORKERS) workers, publish sample data, show the results"
@@ -13,6 +13,7 @@ help:
 	@echo "make down     stop exactly what make up started"
 	@echo "make status   what runs"
 	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
+	@echo "make bench-cluster   records/s through one worker on one node and on the cluster of CLUSTER=1, same run, and the ratio; RECORDS=, ROUNDS="
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
 	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay and tally, same run; Redis commandstats; RECORDS=, ROUNDS="
 	@echo "make bench-transactions   ROWS (500,000) generated, imported, indexed and every account's report published; times"
@@ -58,6 +59,9 @@ bench: build-release
 
 bench-cpu: build-release
 	scripts/bench-cpu.sh
+
+bench-cluster: build-release
+	scripts/bench-cluster.sh
 
 bench-transactions: deps
 	scripts/bench-transactions.sh
