@@ -31,10 +31,9 @@ struct ClusterFaultTests {
 
     @Test func theBrokerNodeLeadingTheWorkQueueKilledUnderLoad() throws {
         try run("cluster-broker", seed: 302) { cluster, progress in
-            let leader = try cluster.node(named: cluster.leader(of: progress.workQueue))  // asking takes seconds
             try progress()
             progress.landing()
-            try cluster.killBroker(leader)
+            try cluster.killBroker(progress.workQueueLeader)
             try progress()  // the other two serve on
             try cluster.restartBrokers()
             return ("RabbitMQ node leading the work queue SIGKILL, work goes on, then restarted", 1)
@@ -43,12 +42,11 @@ struct ClusterFaultTests {
 
     @Test func bothKilledAtOnce() throws {
         try run("cluster-both", seed: 303) { cluster, progress in
-            let leader = try cluster.node(named: cluster.leader(of: progress.workQueue))
             let primary = try cluster.primaryPort()
             try progress()
             progress.landing()
             try cluster.killRedis(on: primary)
-            try cluster.killBroker(leader)
+            try cluster.killBroker(progress.workQueueLeader)
             try cluster.waitForPromotion(awayFrom: primary)
             try cluster.restartRedis()
             try cluster.waitUntilReplicating(on: primary)
@@ -92,15 +90,17 @@ struct ClusterFaultTests {
     /// tenth of the stream is applied; `landing()`, called just before a
     /// fault, checks that records are still to come (else it proves nothing).
     final class Progress {
-        let workQueue: String
+        /// The node leading the work queue, asked before the workers
+        /// started (asking takes seconds, long enough for a stream to end).
+        let workQueueLeader: Int
         let workers: [WorkerProcess]
         private let environment: TestEnvironment
         private let notifications: OutputTap
         private let records: Int
 
-        init(_ environment: TestEnvironment, workers: [WorkerProcess], notifications: OutputTap, records: Int) {
+        init(_ environment: TestEnvironment, workQueueLeader: Int, workers: [WorkerProcess], notifications: OutputTap, records: Int) {
             self.environment = environment
-            workQueue = environment.configuration.topology.workQueue
+            self.workQueueLeader = workQueueLeader
             self.workers = workers
             self.notifications = notifications
             self.records = records
@@ -144,12 +144,14 @@ struct ClusterFaultTests {
         let oracle = try Oracle(stream)
         try environment.publish(stream)
 
+        let leader = try cluster.node(named: cluster.leader(of: environment.configuration.topology.workQueue))
         let aggregator = try AggregatorProcess(environment)
         let workers = try (1...2).map {
             try WorkerProcess(environment, name: "worker-\($0)", extraEnvironment: ["TALLY_REDIS_WAIT_REPLICAS": "1"])
         }
         for worker in workers { try worker.waitUntilConsuming(timeout: .seconds(60)) }
-        let progress = Progress(environment, workers: workers, notifications: notifications, records: records)
+        let progress = Progress(
+            environment, workQueueLeader: leader, workers: workers, notifications: notifications, records: records)
 
         let (scenario, faults) = try fault(cluster, progress)
         try waitUntil("every record notified", timeout: .seconds(600)) { progress.notifiedCount() >= records }
