@@ -33,6 +33,16 @@
 /// steps 3 and 4, and the batch is acked whole — every batchmate keeps its
 /// effect, its one notification and its ack.
 ///
+/// A nack is not final at once: after a broker node is lost, a channel
+/// that still routes to a quorum queue's old leader has everything nacked.
+/// The nacked outputs are published again, the same bytes, on a new
+/// connection (the IO layer's part), after each delay of
+/// ``nackRetryDelaysMilliseconds`` (``Action/republish(_:afterMilliseconds:attempt:)``);
+/// only what the broker still refuses after the last is dead-lettered. A
+/// queue bound to the exchange that took an earlier attempt gets the
+/// output again, byte-identical under the same message id, as after any
+/// redelivery.
+///
 /// A failure of a connection or of the servers' state (``failed(reason:)``)
 /// drops both batches unacked: the broker redelivers them and the Function
 /// makes that harmless.
@@ -81,6 +91,12 @@ public struct BatchProtocol: Sendable {
         /// ``published(unsent:)`` with the positions of those that could not
         /// be sent at all (and why), the connection being intact.
         case publish([BatchLedger.Message])
+        /// Wait `afterMilliseconds` (a stop does not cut it short: the
+        /// batch is finishing), then publish these outputs the broker
+        /// nacked once more, as ``publish(_:)``, on a new publishing
+        /// connection; `attempt` counts from 1 up to
+        /// ``nackRetryDelaysMilliseconds``'s count.
+        case republish([BatchLedger.Message], afterMilliseconds: Int, attempt: Int)
         /// The turn is over: call ``nextTurn()``, or ``stop()`` to finish.
         case turnFinished
         /// Close every connection (what is unacked returns to the queue),
@@ -92,6 +108,8 @@ public struct BatchProtocol: Sendable {
 
     private enum Phase: Int, Comparable {
         case betweenTurns, gathering, keepingAlive, sendingApply, confirming
+        /// Publishing, then confirming, N's nacked outputs again.
+        case republishing, confirmingRepublished
         case publishingRefusals, confirmingRefusals, sendingForget
         case receivingApplied, receivingForgotten, settling, publishing, stopped
 
@@ -112,6 +130,11 @@ public struct BatchProtocol: Sendable {
     private let validator: RecordValidator
     private let alerts: AlertPolicy
     private let backoff: BackoffPolicy
+    /// Before each further attempt at a nacked output, this long a wait:
+    /// 15.75 s in all by default, enough for a quorum queue to elect a new
+    /// leader when a node dies (the cluster tests see 1–3 s).
+    public let nackRetryDelaysMilliseconds: [Int]
+    public static let defaultNackRetryDelaysMilliseconds = [250, 500, 1_000, 2_000, 4_000, 8_000]
 
     private var phase = Phase.betweenTurns
     /// Stopping: finish the batch in flight, take no more.
@@ -123,6 +146,10 @@ public struct BatchProtocol: Sendable {
     private var inFlightMessages: [BatchLedger.Message] = []
     /// Positions in `inFlightMessages` the IO layer could not send, and why.
     private var inFlightUnsent: [Int: String] = [:]
+    /// Positions in `inFlightMessages` published again this round, in
+    /// the order of that publish; and how many rounds so far.
+    private var republished: [Int] = []
+    private var republishRounds = 0
     /// Dead letters of N's records whose outputs the broker refused.
     private var refusals: [BatchLedger.Message] = []
     /// N's outputs being forgotten this turn.
@@ -130,10 +157,14 @@ public struct BatchProtocol: Sendable {
     /// Failures since the last successful turn.
     public private(set) var consecutiveFailures = 0
 
-    public init(validator: RecordValidator, alerts: AlertPolicy, backoff: BackoffPolicy) {
+    public init(
+        validator: RecordValidator, alerts: AlertPolicy, backoff: BackoffPolicy,
+        nackRetryDelaysMilliseconds: [Int] = defaultNackRetryDelaysMilliseconds
+    ) {
         self.validator = validator
         self.alerts = alerts
         self.backoff = backoff
+        self.nackRetryDelaysMilliseconds = nackRetryDelaysMilliseconds
     }
 
     /// Whether a batch is published and not yet acked.
@@ -212,17 +243,10 @@ public struct BatchProtocol: Sendable {
     public mutating func confirmed(nacked: [Int]) -> Action {
         switch phase {
         case .confirming:
-            var refused = inFlightUnsent
-            for position in nacked where refused[position] == nil { refused[position] = "the broker refused it (basic.nack)" }
-            for (position, reason) in refused.sorted(by: { $0.key < $1.key }) {
-                let rejection = Rejection(.publishRefused, detail: reason)
-                guard let letters = inFlight?.refuse(inFlightMessages[position], because: rejection) else {
-                    return failed(reason: "the broker refused a dead letter (\(reason)); the batch will be redelivered")
-                }
-                refusals += letters
-            }
-            forgetting = inFlight?.confirmedOutputs ?? []
-            return advance()
+            republishRounds = 0
+            return retryOrRefuse(nacked.filter { inFlightUnsent[$0] == nil })
+        case .confirmingRepublished:
+            return retryOrRefuse(nacked.map { republished[$0] })
         case .confirmingRefusals:
             guard nacked.isEmpty else {
                 return failed(reason: "the broker refused \(nacked.count) dead letters; the batch will be redelivered")
@@ -231,6 +255,36 @@ public struct BatchProtocol: Sendable {
         default:
             preconditionFailure("confirmed(nacked:) in \(phase)")
         }
+    }
+
+    /// N's outputs at `nacked` (positions in `inFlightMessages`) are
+    /// published again while delays remain; then they, and the outputs
+    /// that could not be sent, make their records dead letters.
+    private mutating func retryOrRefuse(_ nacked: [Int]) -> Action {
+        if !nacked.isEmpty && republishRounds < nackRetryDelaysMilliseconds.count {
+            republishRounds += 1
+            republished = nacked
+            phase = .republishing
+            return .republish(
+                nacked.map { inFlightMessages[$0] }, afterMilliseconds: nackRetryDelaysMilliseconds[republishRounds - 1],
+                attempt: republishRounds)
+        }
+        var refused = inFlightUnsent
+        let times = republishRounds + 1
+        for position in nacked where refused[position] == nil {
+            refused[position] = times == 1 ? "the broker refused it (basic.nack)" : "the broker refused it (basic.nack, \(times) times)"
+        }
+        for (position, reason) in refused.sorted(by: { $0.key < $1.key }) {
+            let rejection = Rejection(.publishRefused, detail: reason)
+            guard let letters = inFlight?.refuse(inFlightMessages[position], because: rejection) else {
+                return failed(reason: "the broker refused a dead letter (\(reason)); the batch will be redelivered")
+            }
+            refusals += letters
+        }
+        republished = []
+        forgetting = inFlight?.confirmedOutputs ?? []
+        phase = .confirmingRepublished  // the step before the refusals
+        return advance()
     }
 
     public mutating func forgetSent() -> Action {
@@ -266,6 +320,12 @@ public struct BatchProtocol: Sendable {
         case .publishing:
             inFlightUnsent = unsent
             return finishTurn()
+        case .republishing:
+            // What cannot be sent now could not be sent the first time
+            // either (the encoding is the same): refused at once.
+            for (position, reason) in unsent { inFlightUnsent[republished[position]] = reason }
+            phase = .confirmingRepublished
+            return .awaitConfirms
         case .publishingRefusals:
             guard unsent.isEmpty else {
                 return failed(reason: "a dead letter could not be sent (\(unsent.values.first ?? "")); the batch will be redelivered")
@@ -283,6 +343,7 @@ public struct BatchProtocol: Sendable {
         inFlight = nil
         inFlightMessages = []
         inFlightUnsent = [:]
+        republished = []
         forgetting = []
         refusals = []
         if draining {

@@ -28,9 +28,13 @@ public final class WorkerMetrics: Sendable {
     let reconnects: CoreMetrics.Counter
     /// Connection or batch failures that made the worker reconnect.
     let failures: CoreMetrics.Counter
-    /// Batches held back because fewer Redis replicas than
-    /// `redis.waitReplicas` acknowledged them in time (each also a failure).
+    /// `WAIT`s in which fewer Redis replicas than `redis.waitReplicas`
+    /// acknowledged a batch's writes: its outputs stay held back.
     let replicaWaitTimeouts: CoreMetrics.Counter
+    /// Outputs the broker nacked, published again on a new connection
+    /// (after a node's loss a channel can keep routing to a quorum queue's
+    /// old leader; ``BatchProtocol`` retries before it dead-letters).
+    let republished: CoreMetrics.Counter
     /// Deliveries per batch.
     let batchSize: CoreMetrics.Recorder
     /// Deliveries received and not yet acked.
@@ -58,6 +62,7 @@ public final class WorkerMetrics: Sendable {
         reconnects = CoreMetrics.Counter(label: "tally_worker_reconnects_total", factory: factory)
         failures = CoreMetrics.Counter(label: "tally_worker_failures_total", factory: factory)
         replicaWaitTimeouts = CoreMetrics.Counter(label: "tally_worker_replica_wait_timeouts_total", factory: factory)
+        republished = CoreMetrics.Counter(label: "tally_worker_republished_total", factory: factory)
         batchSize = CoreMetrics.Recorder(label: "tally_worker_batch_size", factory: factory)
         inFlight = CoreMetrics.Meter(label: "tally_worker_in_flight", factory: factory)
         ready = CoreMetrics.Meter(label: "tally_worker_ready", factory: factory)

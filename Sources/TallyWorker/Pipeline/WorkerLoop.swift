@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import TallyAMQPClient
 import TallyBroker
@@ -46,7 +47,7 @@ final class WorkerLoop {
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
         let consumer: AMQPConnection
-        let publisher: ConfirmedPublisher
+        var publisher: ConfirmedPublisher
         let store: RecordStore
     }
 
@@ -149,6 +150,16 @@ final class WorkerLoop {
             try holdUntilReplicated(session)
             let unsent = try statistics.time(.publish) { try publish(messages, with: session.publisher) }
             return machine.published(unsent: unsent)
+        case .republish(let messages, let delay, let attempt):
+            metrics.republished.increment(by: Int64(messages.count))
+            logger.warning(
+                "the broker refused outputs (basic.nack); publishing them again",
+                metadata: ["outputs": "\(messages.count)", "attempt": "\(attempt)", "in-ms": "\(delay)"])
+            // Not cut short by a stop: the batch in flight is finishing.
+            usleep(UInt32(delay) * 1_000)
+            let publisher = try reopenPublisher()
+            let unsent = try statistics.time(.publish) { try publish(messages, with: publisher) }
+            return machine.published(unsent: unsent)
         case .turnFinished, .reconnect, .stopped:
             preconditionFailure("\(action) is handled by run()")
         }
@@ -240,6 +251,19 @@ final class WorkerLoop {
     private func markConnections(broker: Bool? = nil, redis: Bool? = nil) {
         readiness.set(broker: broker, redis: redis)
         metrics.ready.set(readiness.isReady ? 1 : 0)
+    }
+
+    /// A new publishing connection in place of the session's, whose
+    /// publishes are all answered. After a broker node dies, a channel can
+    /// go on routing to a quorum queue's old leader, and the broker nacks
+    /// everything it publishes there, long after a new leader took over.
+    private func reopenPublisher() throws -> ConfirmedPublisher {
+        guard var current = session else { return try connectedSession().publisher }
+        current.publisher.connection.close()
+        sequences.removeAll(keepingCapacity: true)
+        current.publisher = try ConfirmedPublisher(connection: try AMQPConnection(configuration.broker))
+        session = current
+        return current.publisher
     }
 
     private func disconnect() {

@@ -111,6 +111,7 @@ struct BatchProtocolFlowTests {
         case .receiveForgotten: "receiveForgotten"
         case .settle: "settle"
         case .publish: "publish"
+        case .republish: "republish"
         case .turnFinished: "turnFinished"
         case .reconnect: "reconnect"
         case .stopped: "stopped"
@@ -242,13 +243,19 @@ struct BatchProtocolIsolationTests {
         var worker = SimulatedWorker(arriving: [batch])
         worker.refuses = isNotification(of: "r17")
         #expect(worker.run(&model) == .idle)
+        let attempts = 1 + worker.machine.nackRetryDelaysMilliseconds.count
         #expect(worker.acked == batch)
-        #expect(worker.refused.count == 1)
+        #expect(worker.refused.count == attempts, "refused at first and at every retry")
         #expect(deadLetters(worker.published).map(\.body) == [body("r17")])
         #expect(deadLetters(worker.published).map(\.reason) == [.publishRefused])
+        let retries = worker.performed.compactMap { action -> Int? in
+            if case .republish(let messages, _, let attempt) = action, messages.count == 1 { attempt } else { nil }
+        }
+        #expect(retries == Array(1..<attempts), "r17's output alone, published again once per delay")
         let delivered = notifications(worker.published).map(\.id)
-        #expect(delivered.count == 50, "49 batchmates once each, plus r17's refused attempt")
+        #expect(delivered.count == 49 + attempts, "49 batchmates once each, plus r17's refused attempts")
         #expect(Set(delivered.filter { $0 != "r17" }).count == 49)
+        #expect(Set(notifications(worker.published).filter { $0.id == "r17" }.map(\.bytes)).count == 1, "every attempt the same bytes")
         #expect(model.pending == ["r17"], "r17's outcome is kept: a replay publishes the same bytes")
         #expect(model.applications.values.allSatisfy { $0 == 1 } && model.applications.count == 50)
 
@@ -258,6 +265,50 @@ struct BatchProtocolIsolationTests {
         #expect(replay.run(&model) == .idle)
         #expect(notifications(replay.published).map(\.bytes) == [refusedBytes])
         #expect(model.applications["r17"] == 1)
+        #expect(model.pending.isEmpty)
+    }
+
+    /// A quorum queue between two leaders nacks for a moment: what the
+    /// broker takes on a later attempt is no dead letter.
+    @Test func aNackTheBrokerTakesBackOnARetryRefusesNothing() {
+        var model = FunctionModel()
+        let batch = (0..<20).map { body("r\($0)") }
+        var worker = SimulatedWorker(arriving: [batch])
+        let unavailable = Countdown(2)
+        worker.refuses = { message in
+            if case .notification(let outputs) = message, ["r3", "r11"].contains(outputs.recordId) { unavailable.take() } else { false }
+        }
+        #expect(worker.run(&model) == .idle)
+        #expect(worker.acked == batch)
+        #expect(deadLetters(worker.published).isEmpty)
+        #expect(worker.refused.count == 2)
+        let retries = worker.performed.compactMap { action -> [Int]? in
+            if case .republish(let messages, let delay, let attempt) = action { [messages.count, delay, attempt] } else { nil }
+        }
+        let first = worker.machine.nackRetryDelaysMilliseconds[0]
+        #expect(retries == [[2, first, 1]], "the two nacked outputs only, after the first delay")
+        #expect(Set(notifications(worker.published).map(\.id)).count == 20)
+        #expect(model.pending.isEmpty, "every outcome confirmed and forgotten")
+    }
+
+    /// A crash while a nacked output waits for its next attempt: nothing
+    /// was acked, the redelivery publishes the stored bytes, nothing is
+    /// applied twice.
+    @Test func aCrashBetweenAttemptsRepublishesTheStoredBytesOnRedelivery() {
+        var model = FunctionModel()
+        var first = SimulatedWorker(arriving: [[body("a"), body("b")]])
+        first.refuses = isNotification(of: "b")
+        guard case .crashed = first.run(&model, crashBefore: { if case .republish = $0 { true } else { false } }) else {
+            Issue.record("the worker never came to a retry")
+            return
+        }
+        #expect(first.acked.isEmpty)
+        var second = SimulatedWorker(arriving: [first.redelivered])
+        #expect(second.run(&model) == .idle)
+        #expect(second.acked.count == 2)
+        let attempted = notifications(first.published).first { $0.id == "b" }?.bytes
+        #expect(notifications(second.published).first { $0.id == "b" }?.bytes == attempted)
+        #expect(model.applications == ["a": 1, "b": 1])
         #expect(model.pending.isEmpty)
     }
 
@@ -281,7 +332,8 @@ struct BatchProtocolIsolationTests {
         worker.refuses = isNotification(of: "a")
         #expect(worker.run(&model) == .idle)
         #expect(deadLetters(worker.published).map(\.body) == [body("a"), body("a")], "nothing vanishes: each delivery has its letter")
-        #expect(notifications(worker.published).map(\.id) == ["a", "b"])
+        let attempts = 1 + worker.machine.nackRetryDelaysMilliseconds.count
+        #expect(notifications(worker.published).map(\.id) == ["a", "b"] + Array(repeating: "a", count: attempts - 1))
         #expect(worker.acked.count == 3)
     }
 
@@ -384,5 +436,16 @@ struct BatchProtocolLifecycleTests {
         var machine = worker.machine
         #expect(machine.stop() == .awaitConfirms)
         #expect(machine.failed(reason: "connection reset") == .stopped)
+    }
+}
+
+/// Says yes `count` times, then no: a broker refusing for a while.
+final class Countdown: @unchecked Sendable {
+    private var left: Int
+    init(_ count: Int) { left = count }
+    func take() -> Bool {
+        guard left > 0 else { return false }
+        left -= 1
+        return true
     }
 }

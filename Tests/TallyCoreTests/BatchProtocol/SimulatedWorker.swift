@@ -88,7 +88,7 @@ struct SimulatedWorker {
             case .settle(let ledger):
                 settle(ledger)
                 action = machine.settled()
-            case .publish(let messages):
+            case .publish(let messages), .republish(let messages, _, _):
                 var unsent: [Int: String] = [:]
                 lastPublish = messages
                 for (position, message) in messages.enumerated() {

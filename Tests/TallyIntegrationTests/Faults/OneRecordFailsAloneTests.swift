@@ -42,6 +42,7 @@ struct OneRecordFailsAloneTests {
 
         try waitUntil("the refused record's dead letter") { try inspector.count() >= 1 }
         try notifications.collect(atLeast: stream.count)
+        try notifications.collect()  // and every attempt, all confirmed before the dead letter
         let letters = try inspector.list(limit: 10)
         #expect(letters.count == 1, "only the refused record")
         #expect(letters.first?.body == refused)
@@ -50,7 +51,12 @@ struct OneRecordFailsAloneTests {
         let delivered = notifications.messages.filter { $0.messageId != refusedId }
         #expect(delivered.count == healthy.count, "each batchmate notified once")
         try FleetChecks.notificationsConsistent(delivered, oracle: healthyOracle)
-        let attempted = try #require(notifications.messages.first { $0.messageId == refusedId }, "the refused publish reached the other queues")
+        // Each attempt (the first and one per retry, all refused by the
+        // refuser) reached the other queues, the same bytes each time.
+        let attempts = notifications.messages.filter { $0.messageId == refusedId }
+        let attempted = try #require(attempts.first, "the refused publish reached the other queues")
+        #expect(attempts.count == 1 + BatchProtocol.defaultNackRetryDelaysMilliseconds.count)
+        #expect(attempts.allSatisfy { $0.body == attempted.body })
 
         // The cause goes away; the operator replays the dead letter.
         try admin.deleteQueue(refuser)
@@ -58,10 +64,10 @@ struct OneRecordFailsAloneTests {
         #expect(report.replayed == 1, "\(report)")
         try waitUntil("the replayed record's notification") {
             try notifications.collect()
-            return notifications.messages.filter { $0.messageId == refusedId }.count == 2
+            return notifications.messages.filter { $0.messageId == refusedId }.count == attempts.count + 1
         }
         let replayed = notifications.messages.filter { $0.messageId == refusedId }
-        #expect(replayed[1].body == attempted.body, "the stored bytes, unchanged")
+        #expect(replayed.last?.body == attempted.body, "the stored bytes, unchanged")
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
         #expect(try environment.workQueueDepth() == 0)
