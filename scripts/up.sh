@@ -350,9 +350,13 @@ rmq_await_node() {
 # unless it already belongs to it, and takes its share of every quorum
 # queue declared before it joined (`rabbitmq-queues grow`).
 rmq_join_cluster() {
-    local seed
+    local seed status
     seed=$(rmq_node_name 1)
-    if rmqctl -q cluster_status --formatter json 2>/dev/null | grep -q "\"$seed\""; then
+    # Only a node that says it is not in node 1's cluster is reset: a
+    # failed question must never reset a member (its quorum replicas).
+    status=$(rmqctl -q cluster_status --formatter json 2>&1) ||
+        die_with_log "rabbitmqctl cluster_status on $RMQ_NODENAME failed: $status" "$RMQ_NODE_LOG"
+    if [[ "$status" == *"\"$seed\""* ]]; then
         return 0
     fi
     log "rabbitmq: $RMQ_NODENAME joins the cluster of $seed"
