@@ -108,22 +108,22 @@ start_redis() {
         start_redis_instance redis "$TALLY_REDIS_PORT" "$REDIS_DIR" "$REDIS_PIDFILE" "$REDIS_LOG"
         return 0
     fi
-    local primary name port dir pidfile logfile
+    local primary
     primary=$(redis_primary_port)
-    local -a slots=(redis "$TALLY_REDIS_PORT" "$REDIS_DIR" "$REDIS_PIDFILE" "$REDIS_LOG"
-        redis-replica "$TALLY_REDIS_REPLICA_PORT" "$REDIS_REPLICA_DIR" "$REDIS_REPLICA_PIDFILE" "$REDIS_REPLICA_LOG")
-    if [[ "$primary" == "$TALLY_REDIS_REPLICA_PORT" ]]; then
-        slots=("${slots[@]:5}" "${slots[@]:0:5}")
-    fi
-    while ((${#slots[@]} > 0)); do
-        name=${slots[0]} port=${slots[1]} dir=${slots[2]} pidfile=${slots[3]} logfile=${slots[4]}
-        slots=("${slots[@]:5}")
-        if [[ "$port" == "$primary" ]]; then
-            start_redis_instance "$name" "$port" "$dir" "$pidfile" "$logfile"
+    # start_slot NAME PORT DIR PIDFILE LOG: as the primary, or as its replica.
+    start_slot() {
+        if [[ "$2" == "$primary" ]]; then
+            start_redis_instance "$@"
         else
-            start_redis_instance "$name" "$port" "$dir" "$pidfile" "$logfile" --replicaof 127.0.0.1 "$primary"
+            start_redis_instance "$@" --replicaof 127.0.0.1 "$primary"
         fi
-    done
+    }
+    # The current primary first (starting a running one again only says so).
+    if [[ "$primary" == "$TALLY_REDIS_REPLICA_PORT" ]]; then
+        start_slot redis-replica "$TALLY_REDIS_REPLICA_PORT" "$REDIS_REPLICA_DIR" "$REDIS_REPLICA_PIDFILE" "$REDIS_REPLICA_LOG"
+    fi
+    start_slot redis "$TALLY_REDIS_PORT" "$REDIS_DIR" "$REDIS_PIDFILE" "$REDIS_LOG"
+    start_slot redis-replica "$TALLY_REDIS_REPLICA_PORT" "$REDIS_REPLICA_DIR" "$REDIS_REPLICA_PIDFILE" "$REDIS_REPLICA_LOG"
 }
 
 sentinel_ping() { redis_ping "$(sentinel_port "$1")"; }

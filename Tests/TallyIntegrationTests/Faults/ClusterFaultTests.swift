@@ -117,13 +117,14 @@ struct ClusterFaultTests {
         }
 
         func callAsFunction() throws {
-            var start: Int?
+            var start = 0
             try waitUntil("the log to be readable", timeout: .seconds(120)) {
-                start = applied()
-                return start != nil
+                guard let now = applied() else { return false }
+                start = now
+                return true
             }
-            let wanted = min(records, start! + max(1, records / 10))
-            try waitUntil("\(wanted) records applied (had \(start!))", timeout: .seconds(300)) { (applied() ?? 0) >= wanted }
+            let wanted = min(records, start + max(1, records / 10))
+            try waitUntil("\(wanted) records applied (had \(start))", timeout: .seconds(300)) { (applied() ?? 0) >= wanted }
         }
 
         func landing() {

@@ -73,7 +73,7 @@ struct ClusterServers {
 
     /// SIGKILL of the Redis instance on `port`: no shutdown, no last sync.
     func killRedis(on port: Int) throws {
-        try kill(pidFile: port == redisPorts[0] ? "run/redis.pid" : "run/redis-replica.pid", what: "Redis on \(port)")
+        try kill(pidFile: redisPidFile(port), what: "Redis on \(port)")
     }
 
     /// Until the Sentinels name another primary than `port`.
