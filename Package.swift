@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "TallyStore",
             dependencies: ["TallyCore", "TallyRedisClient", "TallyRuntime", .product(name: "Configuration", package: "swift-configuration")],
-            resources: [.copy("Resources/tally_v3.lua")]
+            resources: [.copy("Resources/tally_v3.lua"), .copy("Resources/tally_v4.lua")]
         ),
         .target(
             name: "TallyBroker",

@@ -21,7 +21,7 @@ struct TallyCommand: AsyncParsableCommand {
         subcommands: [
             Declare.self, Publish.self, Dead.self, SummaryCommand.self, Tap.self, Drain.self, ConfigCommand.self,
             Report.self, Mail.self, Generate.self,
-            Poll.self,
+            Poll.self, StoreCommand.self,
             ImportCommand.self,
         ])
 }

@@ -15,7 +15,7 @@ private let alertText = #"{"record":{"recordId":"r-1"},"threshold":"10000"}"#
 struct DeliveryOutcomeTests {
     @Test func appliedIsPublished() throws {
         let record = try makeRecord()
-        let outcome = DeliveryOutcome(.applied(storedOutcome: notificationText + "\n" + alertText), record: record)
+        let outcome = DeliveryOutcome(.applied(.rendered(notificationText + "\n" + alertText)), record: record)
         #expect(outcome == .publish(RecordOutputs(
             recordId: "r-1", destinationId: "acct-42", notification: notificationText, alert: alertText)))
     }
@@ -23,7 +23,7 @@ struct DeliveryOutcomeTests {
     /// Never confirmed: published again with the stored bytes, whether this
     /// is a redelivery, a producer duplicate or a replay.
     @Test func pendingIsPublishedAgain() throws {
-        let outcome = DeliveryOutcome(.pending(storedOutcome: notificationText + "\n"), record: try makeRecord())
+        let outcome = DeliveryOutcome(.pending(.rendered(notificationText + "\n")), record: try makeRecord())
         #expect(outcome == .publish(RecordOutputs(
             recordId: "r-1", destinationId: "acct-42", notification: notificationText, alert: nil)))
     }
@@ -73,7 +73,7 @@ struct DeliveryOutcomeTests {
         let notification = OutputComposer.notification(record, previous: Summary())
         let threshold = try #require(AlertPolicy().thresholdExceeded(by: record))
         let alert = OutputComposer.alert(canonicalJSON: record.canonicalJSON, threshold: threshold)
-        let outcome = DeliveryOutcome(.applied(storedOutcome: notification + "\n" + alert), record: record)
+        let outcome = DeliveryOutcome(.applied(.rendered(notification + "\n" + alert)), record: record)
         guard case .publish(let outputs) = outcome else {
             Issue.record("expected publish, got \(outcome)")
             return

@@ -17,13 +17,15 @@ struct DedupWindowTests {
 
     struct Function {
         let environment: TestEnvironment
-        let redis: RedisConnection
+        let caller: FunctionCaller
+        var redis: RedisConnection { caller.redis }
 
         init(_ environment: TestEnvironment) throws {
             self.environment = environment
-            redis = try environment.redis()
-            let loaded = try redis.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", TallyFunctionLibrary.source))
-            guard loaded.errorMessage == nil else { throw TestFailure("FUNCTION LOAD: \(loaded)") }
+            caller = try FunctionCaller(
+                environment, bucketSeconds: DedupWindowTests.bucketSeconds, buckets: DedupWindowTests.buckets,
+                aheadSeconds: DedupWindowTests.aheadSeconds)
+            #expect(try caller.storeLayout() == .layout4, "an empty Redis starts on layout 4")
         }
 
         /// Redis's clock, the one the Function reads.
@@ -41,26 +43,15 @@ struct DedupWindowTests {
 
         /// The Function's status for `body`: applied, pending, duplicate, conflict or outside-window.
         func apply(_ body: [UInt8]) throws -> (status: String, detail: String?) {
-            let record = try RecordValidator().validate(body).get()
-            let prepared = PreparedRecord(record, alerts: AlertPolicy())
-            let call = ApplyCall(
-                layout: environment.layout, bucketSeconds: DedupWindowTests.bucketSeconds, buckets: DedupWindowTests.buckets,
-                aheadSeconds: DedupWindowTests.aheadSeconds)
-            var command = RedisCommand()
-            command.appendArguments { bytes, lengths in
-                call.write(prepared.record, fingerprint: prepared.fingerprint, alertThreshold: nil, into: &bytes, lengths: &lengths)
-            }
-            let reply = try redis.command(command)
-            guard let parts = reply.elements, let status = parts.first?.text else { throw TestFailure("reply \(reply)") }
-            return (status, parts.count > 1 ? parts[1].text : nil)
+            try caller.apply(body)
         }
 
         /// The broker confirmed its outputs: what the worker's forget does.
         func forget(_ id: String) throws {
-            _ = try redis.command(RedisCommand("HDEL", environment.layout.pending("acct-1"), id))
+            try caller.forget([id], destination: "acct-1")
         }
 
-        var applications: Int { get throws { Int(try redis.command(RedisCommand("XLEN", environment.layout.log)).integer ?? 0) } }
+        var applications: Int { get throws { try caller.applications } }
     }
 
     @Test func recordsOlderThanTheWindowOrTooFarAheadAreNotApplied() throws {
@@ -102,8 +93,9 @@ struct DedupWindowTests {
         }
         #expect(answers == ["duplicate", "outside-window"], "\(answers)")
         #expect(try function.applications == 1)
-        let claims = try function.redis.command(RedisCommand("KEYS", environment.layout.claims(id) + ":*")).elements ?? []
-        #expect(claims.isEmpty, "the claim expired: memory stays bounded")
+        #expect(
+            try function.redis.command(RedisCommand("EXISTS", environment.layout.claim(id))) == .integer(0),
+            "the claim expired: memory stays bounded")
     }
 
     /// The worker dead-letters a record the Function refuses for its time,

@@ -5,13 +5,16 @@ import TallyStore
 import Testing
 
 /// The Lua decimal arithmetic inside Redis agrees with ExactDecimal, digit
-/// for digit, including at the parse limits (48 integer, 32 fraction digits).
+/// for digit, including at the parse limits (48 integer, 32 fraction digits):
+/// layout 3's (addition and subtraction) and layout 4's exact path (addition).
 @Suite(.timeLimit(.minutes(2)))
 struct FunctionArithmeticTests {
     @Test func luaAdditionAndSubtractionMatchExactDecimal() throws {
         let redis = try TestEnvironment("lua").redis()
-        let load = try redis.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", TallyFunctionLibrary.source))
-        #expect(load.errorMessage == nil, "\(load)")
+        for source in [TallyFunctionLibrary.source, TallyFunctionLibrary.layout3Source] {
+            let load = try redis.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", source))
+            #expect(load.errorMessage == nil, "\(load)")
+        }
         var random = SplitMix64(seed: 99)
         var cases: [(String, String)] = [
             ("0.1", "0.2"), ("0", "0"), ("9999999", "1"), ("99999999999999", "0.00000000000001"),
@@ -33,15 +36,17 @@ struct FunctionArithmeticTests {
         }
         var commands: [RedisCommand] = []
         for (a, b) in cases {
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.layout3Decimal, "0", "add", a, b))
+            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.layout3Decimal, "0", "sub", a, b))
             commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "add", a, b))
-            commands.append(RedisCommand("FCALL", TallyFunctionLibrary.decimal, "0", "sub", a, b))
         }
         let replies = try redis.pipeline(commands)
         for (index, (a, b)) in cases.enumerated() {
             let x = try ExactDecimal.parse(a)
             let y = try ExactDecimal.parse(b)
-            #expect(replies[2 * index].text == (x + y).description, "\(a) + \(b)")
-            #expect(replies[2 * index + 1].text == (x - y).description, "\(a) - \(b)")
+            #expect(replies[3 * index].text == (x + y).description, "\(a) + \(b)")
+            #expect(replies[3 * index + 1].text == (x - y).description, "\(a) - \(b)")
+            #expect(replies[3 * index + 2].text == (x + y).description, "layout 4: \(a) + \(b)")
         }
     }
 

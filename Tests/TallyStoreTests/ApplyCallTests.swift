@@ -1,5 +1,5 @@
 @testable import TallyCore
-import TallyStore
+@testable import TallyStore
 import Testing
 
 /// The bytes the worker writes into each `FCALL` must be exactly those of
@@ -70,6 +70,36 @@ struct ApplyCallTests {
                 "r-1", fingerprint.description, "positive", "12345.5", "EUR", "inv-7",
                 String(prefix.dropFirst("{\"record\":".count + canonical.count)), threshold ?? "", canonical, "86400", "8",
                 String(record.time.epochSeconds), "3600",
+            ])
+    }
+
+    /// One record's arguments in `tally_apply_v4`, in the Function's order;
+    /// the amount as its significand and scale while the significand is
+    /// below 10^15, else as its decimal text with no scale.
+    @Test(arguments: [
+        ("12345.50", "2", "1234550"), ("0.001", "3", "1"), ("7", "0", "7"), ("0", "0", "0"),
+        ("999999999999999", "0", "999999999999999"), ("1000000000000000", "", "1000000000000000"),
+        ("12345678901.23456", "", "12345678901.23456"), ("99999999999.9999", "4", "999999999999999"),
+    ])
+    func batchCallWritesEachRecordsDocumentedArguments(_ amount: (value: String, scale: String, sent: String)) throws {
+        let record = try Self.record(type: .negative, value: amount.value)
+        let layout = RedisKeyLayout(prefix: "tally")
+        let prepared = PreparedRecord(record, alerts: AlertPolicy(defaultThreshold: try ExactDecimal.parse("1")))
+        var bytes: [UInt8] = []
+        var lengths: [Int] = []
+        ApplyBatchCall.write(prepared, layout: layout, into: &bytes, lengths: &lengths)
+        #expect(lengths.count == ApplyBatchCall.argumentsPerRecord)
+        var arguments: [String] = []
+        var offset = 0
+        for length in lengths {
+            arguments.append(String(decoding: bytes[offset..<(offset + length)], as: UTF8.self))
+            offset += length
+        }
+        #expect(
+            arguments == [
+                "r-1", RecordFingerprint(record).description, layout.destinationBase("acct-42"), "inv-7",
+                "N:EUR", "Ns:EUR", amount.scale, amount.sent, prepared.alertThreshold?.description ?? "", String(record.time.epochSeconds),
+                record.canonicalJSON, String(RedisKeyLayout.claimShard("r-1")),
             ])
     }
 }

@@ -1,9 +1,9 @@
 /// What the Redis Function answered for one record.
 public enum ApplyResult: Sendable, Equatable {
     /// Applied now; the stored outcome is to be published.
-    case applied(storedOutcome: String)
+    case applied(StoredOutcome)
     /// Applied before, outputs not yet confirmed downstream.
-    case pending(storedOutcome: String)
+    case pending(StoredOutcome)
     /// Applied before and confirmed: nothing left to do.
     case duplicate
     /// Applied before with a different body.
@@ -27,10 +27,10 @@ extension DeliveryOutcome {
     /// Re-publishing is safe: the bytes and `message_id` are the stored ones
     /// (docs/contract.md, "Outputs"). Only a *confirmed* outcome (`duplicate`)
     /// publishes nothing. `BatchLedger` publishes a recordId once per batch.
-    public init(_ result: ApplyResult, record: Record) {
+    public init(_ result: ApplyResult, record: Record, fingerprint: RecordFingerprint? = nil) {
         switch result {
         case .applied(let stored), .pending(let stored):
-            self = .publish(RecordOutputs(recordId: record.recordId, destinationId: record.destinationId, storedOutcome: stored))
+            self = .publish(stored.outputs(for: record, fingerprint: fingerprint))
         case .duplicate:
             self = .duplicate
         case .conflict:

@@ -416,7 +416,8 @@ public struct BatchProtocol: Sendable {
                 if confirmedInN == nil { confirmedInN = Set(forgetting.lazy.map(OutputIdentity.init)) }
                 if confirmedInN!.contains(OutputIdentity(record)) { continue }  // stays .duplicate
             }
-            outcomes[incoming.preparedIndex[position]] = DeliveryOutcome(result, record: record)
+            outcomes[incoming.preparedIndex[position]] = DeliveryOutcome(
+                result, record: record, fingerprint: incoming.prepared[position].fingerprint)
         }
         var ledger = BatchLedger()
         for (delivery, outcome) in zip(incoming.deliveries, outcomes) {

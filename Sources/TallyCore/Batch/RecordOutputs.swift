@@ -7,12 +7,16 @@ public struct RecordOutputs: Sendable, Equatable {
     public let destinationId: String
     public let notification: String
     public let alert: String?
+    /// The record's fingerprint, when known: the forget keeps it as the
+    /// record's claim (layout 4) without reading the claim first.
+    public var fingerprint: RecordFingerprint?
 
-    public init(recordId: String, destinationId: String, notification: String, alert: String?) {
+    public init(recordId: String, destinationId: String, notification: String, alert: String?, fingerprint: RecordFingerprint? = nil) {
         self.recordId = recordId
         self.destinationId = destinationId
         self.notification = notification
         self.alert = alert
+        self.fingerprint = fingerprint
     }
 
     /// The Function stores `notification` and `alert` joined by a newline,

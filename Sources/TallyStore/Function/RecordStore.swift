@@ -4,11 +4,37 @@ import TallyRedisClient
 /// The worker's view of Redis: apply records through the tally Function and
 /// forget outcomes once the broker confirmed them. Confined to one thread,
 /// like the connection it owns.
+///
+/// Which calls it makes depends on the Redis's layout (``StoreLayout``): on
+/// layout 4 one `tally_apply_v4` per batch; on layout 3, while version 3
+/// workers may still run beside it, one `tally_apply_v3` per record, as they
+/// do, until an operator runs `tally store upgrade`.
 public final class RecordStore {
+    /// How a Redis keeps tally's state (docs/architecture.md, "Keys").
+    public enum StoreLayout: String, Sendable {
+        /// Version 3's: claims in dedup buckets, pending outcomes rendered,
+        /// totals as decimal strings.
+        case layout3 = "3"
+        /// Claims one key per recordId, integer totals, one call per batch.
+        case layout4 = "4"
+    }
+
     private let connection: RedisConnection
     private let layout: RedisKeyLayout
-    private let call: ApplyCall
+    private let layout3Call: ApplyCall
+    private let batchCall: ApplyBatchCall
     private let replicaAcknowledgement: ReplicaAcknowledgement?
+    /// How long a claim outlives its confirmed outcome: the dedup window
+    /// plus how far ahead a record may be dated.
+    private let claimSeconds: String
+    /// The layout the Redis holds, as far as this store knows: it moves
+    /// from 3 to 4 when an apply finds the Redis upgraded.
+    public private(set) var storeLayout: StoreLayout
+    /// The layout each outstanding call was sent for, so that its answers
+    /// are read as they were sent.
+    private var applySentFor = StoreLayout.layout4
+    /// The buffer each batch's call is written into.
+    private var batchCommand = RedisCommand()
 
     /// - Parameters:
     ///   - bucketSeconds, buckets, aheadSeconds: the dedup window (the worker's `dedup.*`).
@@ -23,27 +49,52 @@ public final class RecordStore {
         self.connection = connection
         self.layout = layout
         self.replicaAcknowledgement = replicaAcknowledgement.flatMap { $0.replicas > 0 ? $0 : nil }
-        self.call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
+        self.layout3Call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
+        self.batchCall = ApplyBatchCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
+        self.claimSeconds = String(bucketSeconds * (buckets - 1) + aheadSeconds)
+        self.storeLayout = .layout4
         try loadFunctions()
+        storeLayout = try Self.layout(of: connection, layout)
     }
 
-    /// Loads (or replaces) the tally library; safe to repeat.
+    /// Loads (or replaces) both tally libraries; safe to repeat.
     public func loadFunctions() throws(RedisError) {
-        let reply = try connection.command(RedisCommand("FUNCTION", "LOAD", "REPLACE", TallyFunctionLibrary.source))
-        if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "FUNCTION LOAD: \(error)") }
+        try TallyFunctionLibrary.load(on: connection)
     }
 
-    /// Sends one `FCALL tally_apply_v3` per record, all in one transaction:
-    /// one round trip and one AOF fsync for the batch (see
-    /// `RedisConnection.transaction`). Redis applies them while the caller
-    /// waits for the previous batch's confirms; ``receiveApplied(count:)``
-    /// collects the answers, in the order requests were sent.
+    /// The layout `connection`'s Redis holds; an empty Redis starts on
+    /// layout 4 (`tally_layout_v4`).
+    public static func layout(of connection: RedisConnection, _ layout: RedisKeyLayout) throws(RedisError) -> StoreLayout {
+        let reply = try connection.command(
+            RedisCommand("FCALL", TallyFunctionLibrary.layout, "2", layout.layoutVersion, layout.log))
+        guard let text = reply.text, let found = StoreLayout(rawValue: text) else {
+            throw RedisError(.unexpectedReply, "\(TallyFunctionLibrary.layout): \(reply.errorMessage ?? "\(reply)")")
+        }
+        return found
+    }
+
+    /// Sends the apply of `records` without waiting for the answers, which
+    /// ``receiveApplied(count:)`` reads later: Redis applies them while the
+    /// caller waits for the previous batch's confirms. One call on layout
+    /// 4; on layout 3 one call per record in one transaction (one round trip
+    /// and one AOF fsync), watched so that it is not applied if the Redis
+    /// is upgraded meanwhile (the batch is redelivered then).
     ///
-    /// With a ``ReplicaAcknowledgement``, the marker write and `WAIT` follow
-    /// the transaction in the same round trip.
+    /// With a ``ReplicaAcknowledgement``, the marker write and `WAIT`
+    /// follow in the same round trip.
     public func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
-        try connection.sendTransaction(count: records.count) { index, command in
-            Self.write(records[index], with: call, into: &command)
+        if storeLayout == .layout3 { try checkStillLayout3() }
+        applySentFor = storeLayout
+        switch storeLayout {
+        case .layout4:
+            batchCommand.removeAll()
+            batchCall.write(records, into: &batchCommand)
+            try connection.append(batchCommand)
+            if replicaAcknowledgement == nil { try connection.flush() }
+        case .layout3:
+            try connection.sendTransaction(count: records.count) { index, command in
+                Self.write(records[index], with: layout3Call, into: &command)
+            }
         }
         if let wait = replicaAcknowledgement {
             try connection.append(RedisCommand("INCR", layout.replicationMarker))
@@ -52,16 +103,52 @@ public final class RecordStore {
         }
     }
 
-    /// The answers to ``sendApply(_:)``.
+    /// On layout 3: watches the layout hash and reads it; if the Redis was
+    /// upgraded since, the store moves to layout 4.
+    private func checkStillLayout3() throws(RedisError) {
+        let watch = try connection.command(RedisCommand("WATCH", layout.layoutVersion))
+        if let error = watch.errorMessage { throw RedisError(.unexpectedReply, "WATCH: \(error)") }
+        let version = try connection.command(RedisCommand("HGET", layout.layoutVersion, "version"))
+        if version.text == StoreLayout.layout4.rawValue {
+            _ = try connection.command(RedisCommand("UNWATCH"))
+            storeLayout = .layout4
+        }
+    }
+
+    /// The answers to ``sendApply(_:)``, one per record.
     ///
     /// An error about one record (a key of the wrong type) is its answer,
     /// ``ApplyResult/failed(_:)``: that record is dead-lettered alone. An
     /// error about the server's state — out of memory, busy, loading, a
-    /// read-only replica, the library missing — would fail every record
-    /// alike and says nothing about them: it is thrown, the caller
-    /// reconnects (which reloads the library) and the batch is redelivered.
+    /// read-only replica, a library missing, a layout changed under the
+    /// call — would fail every record alike and says nothing about them: it
+    /// is thrown, the caller reconnects (which reloads the libraries and
+    /// reads the layout again) and the batch is redelivered.
     public func receiveApplied(count: Int) throws(RedisError) -> [ApplyResult] {
-        let results = try connection.receiveTransaction(count: count).map(Self.result(of:))
+        let results: [ApplyResult]
+        switch applySentFor {
+        case .layout4:
+            let reply = try connection.readReply()
+            if let error = reply.errorMessage {
+                guard !Self.isServerStateError(error) else {
+                    throw RedisError(.unexpectedReply, "Redis cannot apply now (\(error)); the batch will be redelivered")
+                }
+                results = Array(repeating: .failed(error), count: count)
+            } else {
+                guard let replies = reply.elements, replies.count == 2 * count else {
+                    throw RedisError(.unexpectedReply, "\(ApplyBatchCall.function): \(count) answers expected, got \(reply)")
+                }
+                results = (0..<count).map { Self.layout4Result(status: replies[2 * $0], detail: replies[2 * $0 + 1]) }
+            }
+        case .layout3:
+            let replies: [RedisReply]
+            do {
+                replies = try connection.receiveTransaction(count: count)
+            } catch {
+                throw RedisError(error.code, "\(error.message) (on layout 3; the layout may have changed under the batch)")
+            }
+            results = replies.map(Self.layout3Result(of:))
+        }
         if let serverError = results.lazy.compactMap({ if case .failed(let m) = $0, Self.isServerStateError(m) { m } else { nil } }).first {
             throw RedisError(.unexpectedReply, "Redis cannot apply now (\(serverError)); the batch will be redelivered")
         }
@@ -101,23 +188,35 @@ public final class RecordStore {
     }
 
     /// Drops stored outcomes after their outputs were confirmed, so later
-    /// producer duplicates re-publish nothing.
+    /// producer duplicates re-publish nothing, and starts the claims'
+    /// expiry. One `tally_forget_v4` on either layout: it removes the
+    /// outcome wherever it is when the call lands — layout 3's pending hash,
+    /// or the claim `tally store upgrade` moved it into — so an upgrade
+    /// between a batch's apply and its forget leaves nothing behind.
     /// Sent behind any pending apply; answered by ``receiveForgotten(count:)``.
     public func sendForget(_ outputs: [RecordOutputs]) throws(RedisError) {
         guard !outputs.isEmpty else { return }
-        try connection.sendTransaction(count: outputs.count) { index, command in
-            let outputs = outputs[index]
-            command.append("HDEL")
-            command.appendArgument { layout.appendPending(outputs.destinationId, to: &$0) }
-            command.append(outputs.recordId)
+        batchCommand.removeAll()
+        batchCommand.append("FCALL")
+        batchCommand.append(TallyFunctionLibrary.forget)
+        batchCommand.append("1")
+        batchCommand.append(layout.layoutVersion)
+        batchCommand.append(claimSeconds)
+        batchCommand.append(layout.prefix)
+        for output in outputs {
+            batchCommand.append(output.recordId)
+            batchCommand.appendArgument { layout.appendDestinationBase(output.destinationId, to: &$0) }
+            batchCommand.appendArgument { output.fingerprint?.appendHex(to: &$0) }
         }
+        try connection.append(batchCommand)
+        try connection.flush()
     }
 
     public func receiveForgotten(count: Int) throws(RedisError) {
         guard count > 0 else { return }
-        let replies = try connection.receiveTransaction(count: count)
-        if let error = replies.lazy.compactMap(\.errorMessage).first {
-            throw RedisError(.unexpectedReply, "HDEL pending: \(error)")
+        let reply = try connection.readReply()
+        if let error = reply.errorMessage {
+            throw RedisError(.unexpectedReply, "\(TallyFunctionLibrary.forget): \(error)")
         }
     }
 
@@ -129,17 +228,41 @@ public final class RecordStore {
         }
     }
 
-    private static func result(of reply: RedisReply) -> ApplyResult {
+    /// One record's answer from `tally_apply_v4`: a status and what goes
+    /// with it (the stored outcome, after the 16-hex fingerprint).
+    public static func layout4Result(status: RedisReply, detail: RedisReply) -> ApplyResult {
+        guard let status = status.text else { return .failed("unexpected reply \(status)") }
+        switch status {
+        case "applied", "pending":
+            guard let stored = detail.text, stored.utf8.count > 16 else { return .failed("no outcome in \(detail)") }
+            do {
+                let outcome = try StoredOutcome(layout4: Substring(stored.utf8.dropFirst(16)))
+                return status == "applied" ? .applied(outcome) : .pending(outcome)
+            } catch {
+                return .failed("unreadable outcome: \(error)")
+            }
+        case "duplicate": return .duplicate
+        case "conflict": return .conflict
+        case "outside-window": return .outsideWindow(detail.text ?? "old")
+        case "failed": return .failed(detail.text ?? "failed")
+        default: return .failed("unknown status \(status)")
+        }
+    }
+
+    /// One record's answer from `tally_apply_v3`: an array of the status
+    /// and the rendered outputs.
+    public static func layout3Result(of reply: RedisReply) -> ApplyResult {
         if let error = reply.errorMessage { return .failed(error) }
         guard let parts = reply.elements, let status = parts.first?.text else {
             return .failed("unexpected reply \(reply)")
         }
+        let detail = parts.count > 1 ? parts[1].text : nil
         switch status {
-        case "applied": return parts.count > 1 ? .applied(storedOutcome: parts[1].text ?? "") : .failed("no outcome")
-        case "pending": return parts.count > 1 ? .pending(storedOutcome: parts[1].text ?? "") : .failed("no outcome")
+        case "applied": return detail.map { .applied(.rendered($0)) } ?? .failed("no outcome")
+        case "pending": return detail.map { .pending(.rendered($0)) } ?? .failed("no outcome")
         case "duplicate": return .duplicate
         case "conflict": return .conflict
-        case "outside-window": return .outsideWindow(parts.count > 1 ? parts[1].text ?? "old" : "old")
+        case "outside-window": return .outsideWindow(detail ?? "old")
         default: return .failed("unknown status \(status)")
         }
     }

@@ -16,7 +16,9 @@ import TallyCore
 /// - `<base>:pending`        hash: recordId → fingerprint + outputs not yet confirmed by the broker
 /// - `<base>:stats`          hash: counters (`conflicts`)
 /// - `<prefix>:log`          stream: every applied record, for the aggregator
-/// - `<prefix>:ids:<shard>:<bucket>` hash: recordId → fingerprint (the claims)
+/// - `<prefix>:c:<recordId>`  string: the claim (layout 4): fingerprint, then what re-renders an unconfirmed outcome
+/// - `<prefix>:layout`       hash: which layout this Redis holds (`version`), and what remains of layout 3
+/// - `<prefix>:ids:<shard>:<bucket>` hash: recordId → fingerprint (layout 3's claims)
 /// - `<prefix>:imports:sha256:<hex>` string: a transactions file imported (or being imported)
 /// - `<prefix>:adapter:{<name>}:cursor`, `…:requests` strings: a vendor poller's cursor and recent request instants
 ///
@@ -94,6 +96,16 @@ public struct RedisKeyLayout: Sendable, Equatable {
     public func appendLog(to out: inout [UInt8]) {
         out.append(contentsOf: prefix.utf8)
         out.append(contentsOf: ":log".utf8)
+    }
+
+    /// Which layout this Redis holds, and until when layout 3's claims and
+    /// pending outcomes are looked up (`tally_v4.lua`).
+    public var layoutVersion: String { prefix + ":layout" }
+
+    /// The claim of a recordId under layout 4: its fingerprint, and, until
+    /// the outputs are confirmed, what renders them again.
+    public func claim(_ recordId: String) -> String {
+        prefix + ":c:" + recordId
     }
 
     /// A counter each worker increments after a batch when it waits for

@@ -50,35 +50,17 @@ public struct SummaryReader {
             destinationId: destinationId, overall: overall, byReference: byReference, lastReferenceIfMore: lastIfMore)
     }
 
-    /// Parses a summary hash: `count`, `p:<unit>`, `n:<unit>`.
-    ///
-    /// Fields are read as bytes: a unit may begin with a combining mark
-    /// (`"p:\u{301}kWh"`), which `String` would fuse with the `:` into one
-    /// character. Totals are sums, read with ``ExactDecimal/parseTotal(_:)``.
+    /// Reads a summary hash (``Summary/init(storedFields:)`` parses it:
+    /// `count`, integer totals `P<scale>:<unit>` / `N<scale>:<unit>`, exact
+    /// totals `p:<unit>` / `n:<unit>`).
     func summary(at key: String) throws -> Summary {
         let reply = try connection.command(RedisCommand("HGETALL", key))
         guard let flat = reply.elements else { throw RedisError(.unexpectedReply, "HGETALL \(key): \(reply)") }
-        var count = 0
-        var totals: [ExactText: UnitTotals] = [:]  // by bytes, as Redis keys units
-        var index = 0
-        while index + 1 < flat.count {
-            let field = flat[index].text ?? ""
-            let value = flat[index + 1].text ?? ""
-            index += 2
-            if field.hasSameBytes(as: "count") {
-                count = Int(value) ?? 0
-                continue
-            }
-            let positive = field.hasBytePrefix("p:")
-            guard positive || field.hasBytePrefix("n:") else {
-                throw RedisError(.unexpectedReply, "HGETALL \(key): unknown field \(field)")
-            }
-            let unit = field.droppingFirstBytes(2)
-            let amount = try ExactDecimal.parseTotal(value)
-            var entry = totals[ExactText(unit)] ?? UnitTotals(unit: unit)
-            if positive { entry.positive = amount } else { entry.negative = amount }
-            totals[ExactText(unit)] = entry
+        let fields = stride(from: 0, to: flat.count - 1, by: 2).map { (field: flat[$0].text ?? "", value: flat[$0 + 1].text ?? "") }
+        do {
+            return try Summary(storedFields: fields)
+        } catch {
+            throw RedisError(.unexpectedReply, "HGETALL \(key): \(error)")
         }
-        return Summary(count: count, totals: Array(totals.values))
     }
 }

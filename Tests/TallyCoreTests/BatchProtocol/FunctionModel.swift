@@ -20,7 +20,7 @@ struct FunctionModel {
             let key = Array(id.utf8)
             if failing.contains(id) { return .failed("WRONGTYPE for \(id)") }
             if let stored = stored[key] {
-                return stored.fingerprint == prepared.fingerprint ? .pending(storedOutcome: stored.outcome) : .conflict
+                return stored.fingerprint == prepared.fingerprint ? .pending(.rendered(stored.outcome)) : .conflict
             }
             if let claimed = claims[key] { return claimed == prepared.fingerprint ? .duplicate : .conflict }
             // A sequence number in the bytes: applying a record twice would
@@ -31,7 +31,7 @@ struct FunctionModel {
             claims[key] = prepared.fingerprint
             stored[key] = (prepared.fingerprint, outcome)
             applied[key, default: 0] += 1
-            return .applied(storedOutcome: outcome)
+            return .applied(.rendered(outcome))
         }
     }
 

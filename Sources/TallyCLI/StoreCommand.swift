@@ -1,0 +1,50 @@
+import ArgumentParser
+import TallyRedisClient
+import TallyStore
+import TallyWorker
+
+struct StoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store", abstract: "Show and upgrade how Redis keeps tally's state (its layout).",
+        subcommands: [Layout.self, Upgrade.self])
+
+    struct Layout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the layout Redis holds: 3 or 4.")
+        @OptionGroup var connection: ConnectionOptions
+
+        /// Reads only: an empty Redis is put on layout 4 by the first worker, not here.
+        func run() async throws {
+            let settings = try await connection.load()
+            let redis = try RedisConnection(settings.redis)
+            let keys = RedisKeyLayout(prefix: settings.keyPrefix)
+            let fields = try redis.command(RedisCommand("HGETALL", keys.layoutVersion)).elements?.compactMap(\.text) ?? []
+            let state = stride(from: 0, to: fields.count - 1, by: 2).map { (field: fields[$0], value: fields[$0 + 1]) }
+            if let version = state.first(where: { $0.field == "version" })?.value {
+                let rest = state.filter { $0.field != "version" }.map { "\($0.field)=\($0.value)" }
+                print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
+            } else if try redis.command(RedisCommand("EXISTS", keys.log)).integer == 1 {
+                print("3")
+            } else {
+                print("none yet: empty; the first worker puts it on layout 4")
+            }
+        }
+    }
+
+    struct Upgrade: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move Redis from layout 3 to layout 4, once no version 3 worker runs.",
+            discussion: """
+                Version 4 workers apply on layout 3, as version 3 workers do, until this runs; from then on \
+                they apply on layout 4, which version 3 workers cannot read. Stop every version 3 worker first. \
+                Safe to run again.
+                """)
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            let settings = try await connection.load()
+            let upgrade = LayoutUpgrade(connection: try RedisConnection(settings.redis), layout: RedisKeyLayout(prefix: settings.keyPrefix))
+            let report = try upgrade.run { progress($0) }
+            print("layout 4\(report.switched ? " (switched now)" : ""): \(report.pendingOutcomesMoved) pending outcomes moved")
+        }
+    }
+}
