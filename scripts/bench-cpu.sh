@@ -15,7 +15,10 @@
 # alternating relay/tally pairs. REPLICA=1 adds a Redis replica (no
 # persistence, its CPU not counted) and a third run per round, tally-wait:
 # the worker with redis.waitReplicas=1, so the cost of waiting for a replica
-# to hold each batch is measured in the same run.
+# to hold each batch is measured in the same run. LAYOUT3=1 (the default)
+# adds tally-layout3: the same worker on a Redis still on layout 3 (its own
+# key prefix, seeded so that it is), where it applies as version 3 did, one
+# tally_apply_v3 per record — the before of layout 4, in the same run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -32,6 +35,7 @@ source "$here/lib.sh"
 RECORDS="${RECORDS:-100000}"
 ROUNDS="${ROUNDS:-2}"
 REPLICA="${REPLICA:-0}"
+LAYOUT3="${LAYOUT3:-1}"
 reports="$TALLY_STATE_DIR/reports"
 results="$reports/cpu.md"
 [[ -x "$TALLY_BIN/tally-worker" && -x "$TALLY_BIN/tally-loadtest" ]] || die "no release build in $TALLY_BIN (make build-release)"
@@ -50,6 +54,11 @@ redis_pid=$(cat "$REDIS_PIDFILE")
 rabbit_pid=$(cat "$RMQ_PIDFILE")
 worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
 kinds=(relay tally)
+if [[ "$LAYOUT3" == 1 ]]; then
+    # A log entry and no layout hash: what version 3 left behind.
+    redis-cli -p "$TALLY_REDIS_PORT" XADD tally3:log '*' seeded by-bench-cpu >/dev/null
+    kinds+=(tally-layout3)
+fi
 if [[ "$REPLICA" == 1 ]]; then
     replica_port=$((TALLY_REDIS_PORT + 1))
     redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
@@ -80,10 +89,17 @@ hz=$(getconf CLK_TCK)
 run() {
     local kind=$1 args=() r0 q0 w0 r1 q1 w1
     if [[ $kind == relay ]]; then args=(--baseline --relays 1); fi
-    # The worker waits for the replica only in tally-wait runs.
-    if [[ $kind == tally-wait && "${waiting:-0}" == 0 ]]; then restart_worker TALLY_REDIS_WAIT_REPLICAS=1; waiting=1; fi
-    if [[ $kind == tally && "${waiting:-0}" == 1 ]]; then restart_worker TALLY_REDIS_WAIT_REPLICAS=0; waiting=0; fi
-    [[ $kind == tally ]] && redis CONFIG RESETSTAT >/dev/null
+    # The worker waits for the replica only in tally-wait runs, and uses
+    # the layout 3 prefix only in tally-layout3 runs.
+    if [[ $kind != relay && $kind != "${worker_mode:-tally}" ]]; then
+        case $kind in
+            tally-wait) restart_worker TALLY_REDIS_WAIT_REPLICAS=1 ;;
+            tally-layout3) restart_worker TALLY_REDIS_KEY_PREFIX=tally3 ;;
+            *) restart_worker ;;
+        esac
+        worker_mode=$kind
+    fi
+    [[ $kind != relay ]] && redis CONFIG RESETSTAT >/dev/null
     r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid")
     # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
     python3 - "$reports/cpu-$kind-$round.loadtest" "$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --quiet --no-redis \
@@ -95,7 +111,7 @@ open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime}\n")
 sys.exit(status)
 PY
     r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid")
-    [[ $kind == tally ]] && redis INFO commandstats >"$reports/cpu-commandstats-$round.txt"
+    [[ $kind != relay ]] && redis INFO commandstats >"$reports/cpu-commandstats-$kind-$round.txt"
     python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$reports/cpu-$kind-$round" <<'PY'
 import json, sys
 kind, records, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -143,21 +159,27 @@ wait = by_kind.get("tally-wait", [])
 if wait and tally:
     print("Throughput ratio tally-wait / tally per round (the cost of redis.waitReplicas=1): "
           + ", ".join(f"{w / t:.2f}" for t, w in zip(tally, wait)))
-stats = sorted(glob.glob(os.path.join(reports, "cpu-commandstats-*.txt")))
-if stats:
+layout3 = by_kind.get("tally-layout3", [])
+if layout3 and tally:
+    print("Throughput ratio tally / tally-layout3 per round (layout 4 against layout 3): "
+          + ", ".join(f"{t / l:.2f}" for t, l in zip(tally, layout3)))
+for kind in ("tally", "tally-layout3"):
+    stats = sorted(glob.glob(os.path.join(reports, f"cpu-commandstats-{kind}-[0-9]*.txt")))
+    if not stats:
+        continue
     print()
-    print(f"Redis INFO commandstats of the last tally run, per record ({records:,} records):")
+    print(f"Redis INFO commandstats of the last {kind} run, per record ({records:,} records):")
     print()
     print("| command | calls per record | µs per call | µs per record |")
     print("|---|---|---|---|")
     total_calls = 0
     for line in open(stats[-1]):
         m = re.match(r"cmdstat_([^:]+):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)", line.strip())
-        if not m:
+        if not m or m.group(1).startswith("config"):
             continue
         name, calls, usec, per_call = m.group(1), int(m.group(2)), int(m.group(3)), float(m.group(4))
         total_calls += calls
-        print(f"| {name} | {calls / records:.2f} | {per_call:.2f} | {usec / records:.2f} |")
+        print(f"| {name} | {calls / records:.3f} | {per_call:.2f} | {usec / records:.2f} |")
     print()
     print(f"{total_calls / records:.1f} commands per record (those a Function calls included)")
 PY

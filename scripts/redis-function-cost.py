@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Redis CPU of tally's Function alone: a scratch redis-server (AOF
+appendfsync always, no RDB, no AOF rewrite) fed `tally_apply_v4` in batches
+of 500 and `tally_forget_v4` behind each, with the data shape of
+`make bench-cpu` (100 destinations x 10 references x 3 units, amounts with
+0-4 fraction digits, a ~250-byte record). Prints redis-server CPU µs per
+record from /proc and INFO commandstats per round; with --callgrind, runs
+Redis under valgrind and prints instructions per record instead (the
+difference of a 2,000- and a 12,000-record run: exact and repeatable, where
+CPU time on a shared machine is not).
+
+  scripts/redis-function-cost.py [--lua FILE] [--records N] [--rounds R] [--callgrind]
+"""
+import argparse, os, random, shutil, socket, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_LUA = os.path.join(HERE, '..', 'Sources', 'TallyStore', 'Resources', 'tally_v4.lua')
+CLK = os.sysconf('SC_CLK_TCK')
+
+
+def encode(args):
+    out = [b'*%d\r\n' % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += [b'$%d\r\n' % len(a), a, b'\r\n']
+    return b''.join(out)
+
+
+class Redis:
+    def __init__(self, port):
+        self.s = socket.create_connection(('127.0.0.1', port))
+        self.f = self.s.makefile('rb')
+
+    def reply(self):
+        line = self.f.readline()[:-2]
+        kind, rest = line[:1], line[1:]
+        if kind == b'+': return rest
+        if kind == b'-': raise RuntimeError(rest.decode())
+        if kind == b':': return int(rest)
+        if kind == b'$':
+            n = int(rest)
+            return None if n < 0 else self.f.read(n + 2)[:-2]
+        if kind == b'*':
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise ValueError(line)
+
+    def __call__(self, *args):
+        self.s.sendall(encode(args))
+        return self.reply()
+
+
+def record(rnd, i, tag, now):
+    d, r = 'dest-%03d' % rnd.randrange(100), 'ref-%d' % rnd.randrange(10)
+    unit, sign, scale = rnd.choice(['kWh', 'EUR', 'm3']), rnd.choice('PN'), rnd.randrange(5)
+    significand = rnd.randrange(1, 1000 * 10 ** scale)
+    rid = '%s-%08d-abcdef' % (tag, i)
+    value = str(significand) if scale == 0 else '%d.%0*d' % (significand // 10 ** scale, scale, significand % 10 ** scale)
+    js = ('{"recordId":"%s","time":"2026-12-07T02:00:00Z","sourceId":"meter-17","destinationId":"%s","type":"%s",'
+          '"value":"%s","unit":"%s","reference":"%s"}') % (rid, d, 'positive' if sign == 'P' else 'negative', value, unit, r)
+    return [rid, '%016x' % rnd.getrandbits(64), 'tally:{%s}' % d, r, sign + ':' + unit, sign + 's:' + unit,
+            str(scale), str(significand), '', str(now - 60), js.ljust(250), str(rnd.randrange(1024))]
+
+
+def run(lua, records, rounds, callgrind):
+    data = tempfile.mkdtemp(prefix='tally-function-cost-')
+    port = 16997
+    out = os.path.join(data, 'callgrind.out')
+    command = ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes',
+               '--appendfsync', 'always', '--save', '', '--auto-aof-rewrite-percentage', '0', '--logfile', data + '/redis.log']
+    if callgrind:
+        command = ['valgrind', '--tool=callgrind', '--callgrind-out-file=' + out] + command
+    server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                redis = Redis(port)
+                redis('PING')
+                break
+            except OSError:
+                time.sleep(0.1)
+        redis('FUNCTION', 'LOAD', 'REPLACE', open(lua).read())
+        redis('FCALL', 'tally_layout_v4', '2', 'tally:layout', 'tally:log')
+        rnd, now = random.Random(1), int(time.time())
+        for round_no in range(rounds):
+            redis('CONFIG', 'RESETSTAT')
+            stat = open('/proc/%d/stat' % server.pid).read().split()
+            before = int(stat[13]) + int(stat[14])
+            previous = []
+            for start in range(0, records, 500):
+                batch = [record(rnd, start + j, 'r%d' % round_no, now) for j in range(min(500, records - start))]
+                args = ['FCALL', 'tally_apply_v4', '2', 'tally:layout', 'tally:log', '86400', '8', '3600', 'tally', len(batch)]
+                for r in batch: args += r
+                redis(*args)
+                if previous:
+                    forget = ['FCALL', 'tally_forget_v4', '1', 'tally:layout', str(7 * 86400 + 3600), 'tally']
+                    for r in previous: forget += [r[0], r[2], r[1]]
+                    redis(*forget)
+                previous = batch
+            stat = open('/proc/%d/stat' % server.pid).read().split()
+            ticks = int(stat[13]) + int(stat[14]) - before
+            if not callgrind:
+                print('round %d: redis-server %.1f µs CPU per record' % (round_no + 1, 1e6 * ticks / CLK / records))
+                for line in redis('INFO', 'commandstats').decode().splitlines():
+                    if line.startswith('cmdstat_') and 'config' not in line:
+                        name, rest = line[8:].split(':', 1)
+                        kv = dict(x.split('=') for x in rest.split(','))
+                        print('  %-8s %6.3f calls, %6.2f µs per record' % (name, int(kv['calls']) / records, int(kv['usec']) / records))
+    finally:
+        server.terminate()
+        server.wait()
+    total = None
+    if callgrind:
+        for line in open(out):
+            if line.startswith(('summary:', 'totals:')):
+                total = int(line.split()[1])
+                break
+    shutil.rmtree(data, ignore_errors=True)
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--lua', default=DEFAULT_LUA)
+    parser.add_argument('--records', type=int, default=100000)
+    parser.add_argument('--rounds', type=int, default=2)
+    parser.add_argument('--callgrind', action='store_true')
+    options = parser.parse_args()
+    if options.callgrind:
+        small = run(options.lua, 2000, 1, True)
+        large = run(options.lua, 12000, 1, True)
+        print('%d instructions per record' % ((large - small) // 10000))
+    else:
+        run(options.lua, options.records, options.rounds, False)
+
+
+if __name__ == '__main__':
+    main()
