@@ -22,7 +22,7 @@ struct StoreCommand: AsyncParsableCommand {
             if let version = state.first(where: { $0.field == "version" })?.value {
                 let rest = state.filter { $0.field != "version" }.map { "\($0.field)=\($0.value)" }
                 print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
-            } else if try redis.command(RedisCommand("EXISTS", keys.log)).integer == 1 {
+            } else if try redis.command(RedisCommand("XLEN", keys.log)).integer ?? 0 > 0 {
                 print("3")
             } else {
                 print("none yet: empty; the first worker puts it on layout 4")

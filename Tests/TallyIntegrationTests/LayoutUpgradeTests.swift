@@ -61,6 +61,27 @@ struct LayoutUpgradeTests {
         #expect(try LayoutUpgrade(connection: function.redis, layout: layout).run { _ in }.switched == false, "a second run changes nothing")
     }
 
+    /// The aggregator may start first and create the log stream, empty:
+    /// that Redis is still empty and starts on layout 4. Once a record was
+    /// appended (by layout 3's Function), it is on layout 3, even after the
+    /// aggregator trimmed the entry away.
+    @Test func anEmptyRedisStartsOnLayout4EvenWithTheAggregatorsEmptyLog() throws {
+        let environment = TestEnvironment("layout-start")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment, readLayout: false)
+        let log = environment.layout.log
+        _ = try function.redis.command(RedisCommand("XGROUP", "CREATE", log, "indexer", "$", "MKSTREAM"))
+        #expect(try function.storeLayout() == .layout4)
+
+        var settings = environment.configuration
+        settings.keyPrefix += ":v3"  // under the test's prefix, so its clean-up takes it too
+        let other = try FunctionCaller(environment.with(settings), readLayout: false)
+        #expect(try other.applyLayout3(RecordStream.body(id: "\(environment.runId)-1", destination: "acct-1", value: "1"))
+            .elements?.first?.text == "applied")
+        _ = try other.redis.command(RedisCommand("XTRIM", other.layout.log, "MAXLEN", "0"))
+        #expect(try other.storeLayout() == .layout3)
+    }
+
     /// The upgrade can land between a batch's apply (on layout 3) and its
     /// forget: the forget finds the outcome in the claim it was moved into.
     /// And only destinations' pending hashes are moved: a reference whose

@@ -468,14 +468,22 @@ local function forget(keys, args)
 end
 
 -- KEYS: 1 the layout hash, 2 the log stream. Which layout this Redis
--- holds: an empty Redis (no log yet) starts on layout 4 — so a Redis that
--- lost its data must not be written by version 3 workers again
--- (docs/operations.md); one with records applied by tally_v3 and no
--- layout hash is on layout 3 until upgraded.
+-- holds: an empty Redis starts on layout 4 — so a Redis that lost its data
+-- must not be written by version 3 workers again (docs/operations.md); one
+-- with records applied by tally_v3 and no layout hash is on layout 3 until
+-- upgraded. Empty means no record was ever appended to the log: the
+-- aggregator creates the stream (empty) when it starts, possibly first.
 local function layout(keys, args)
   local version = redis.call('HGET', keys[1], 'version')
   if version then return version end
-  if redis.call('EXISTS', keys[2]) == 0 then
+  local empty = redis.call('EXISTS', keys[2]) == 0
+  if not empty then
+    local info = redis.call('XINFO', 'STREAM', keys[2])
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then empty = info[i + 1] == '0-0' end
+    end
+  end
+  if empty then
     redis.call('HSET', keys[1], 'version', '4')
     return '4'
   end
