@@ -22,11 +22,20 @@ struct StoreCommand: AsyncParsableCommand {
             if let version = state.first(where: { $0.field == "version" })?.value {
                 let rest = state.filter { $0.field != "version" }.map { "\($0.field)=\($0.value)" }
                 print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
-            } else if try redis.command(RedisCommand("XLEN", keys.log)).integer ?? 0 > 0 {
+            } else if try Self.recordWasEverLogged(redis, keys.log) {
                 print("3")
             } else {
                 print("none yet: empty; the first worker puts it on layout 4")
             }
+        }
+
+        /// Whether a record was ever appended to the log (entries may have
+        /// been trimmed since): what tells layout 3's Redis from an empty one.
+        static func recordWasEverLogged(_ redis: RedisConnection, _ log: String) throws -> Bool {
+            let info = try redis.command(RedisCommand("XINFO", "STREAM", log))
+            guard let fields = info.elements else { return false }  // no stream at all
+            let lastId = stride(from: 0, to: fields.count - 1, by: 2).first { fields[$0].text == "last-generated-id" }
+            return lastId.map { fields[$0 + 1].text != "0-0" } ?? false
         }
     }
 

@@ -132,8 +132,12 @@ struct LayoutUpgradeTests {
         try environment.publish(before + [earlier])
         try notifications.collect(atLeast: before.count)
         #expect(try function.redis.command(RedisCommand("HGET", environment.layout.layoutVersion, "version")).text == nil)
+        #expect(try TallyCLI.run(environment, ["store", "layout"]).output == "3\n")
 
-        _ = try LayoutUpgrade(connection: function.redis, layout: environment.layout).run { _ in }
+        // The operator's upgrade, through the command line.
+        let upgrade = try TallyCLI.run(environment, ["store", "upgrade"])
+        #expect(upgrade.status == 0 && upgrade.output.hasPrefix("layout 4 (switched now)"), "\(upgrade)")
+        #expect(try TallyCLI.run(environment, ["store", "layout"]).output.hasPrefix("4  (v3-switched-at="))
         let after = RecordStream.valid(count: 200, prefix: "\(prefix)-b", seed: 8)
         try environment.publish(after + before.prefix(50) + [earlier])
         try notifications.collect(atLeast: before.count + after.count)
