@@ -124,21 +124,37 @@ public enum StoredSummaryJSON {
         return value
     }
 
-    /// `value` / 10^`scale` in ExactDecimal's plain notation.
+    /// `value` / 10^`scale` in ExactDecimal's plain notation, written from
+    /// the last digit backwards into a buffer on the stack (this runs three
+    /// times per unit of every notification).
     private static func append(_ value: Int128, scale: Int, to out: inout String) {
-        var magnitude = value.magnitude
-        var digits: [UInt8] = []
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        while digits.count <= scale { digits.append(UInt8(ascii: "0")) }
-        var text: [UInt8] = value < 0 ? [UInt8(ascii: "-")] : []
-        text.reserveCapacity(digits.count + 2)
-        for index in stride(from: digits.count - 1, through: 0, by: -1) {
-            if index == scale - 1 { text.append(UInt8(ascii: ".")) }
-            text.append(digits[index])
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
+            var position = buffer.count
+            var written = 0
+            func put(_ digit: UInt8) {
+                if written == scale, scale > 0 {
+                    position -= 1
+                    buffer[position] = UInt8(ascii: ".")
+                }
+                position -= 1
+                buffer[position] = UInt8(ascii: "0") + digit
+                written += 1
+            }
+            var wide = value.magnitude
+            while wide > UInt128(UInt64.max) {
+                put(UInt8(wide % 10))
+                wide /= 10
+            }
+            var narrow = UInt64(wide)
+            repeat {
+                put(UInt8(narrow % 10))
+                narrow /= 10
+            } while narrow > 0 || written <= scale
+            if value < 0 {
+                position -= 1
+                buffer[position] = UInt8(ascii: "-")
+            }
+            out += String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[position...]), as: UTF8.self)
         }
-        out += String(decoding: text, as: UTF8.self)
     }
 }

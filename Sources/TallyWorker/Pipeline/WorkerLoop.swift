@@ -309,29 +309,31 @@ final class WorkerLoop {
         let topology = configuration.topology
         var unsent: [Int: String] = [:]
         sequences.removeAll(keepingCapacity: true)
-        for (position, message) in messages.enumerated() {
-            do throws(AMQPError) {
-                let sequence: UInt64
-                switch message {
-                case .notification(let outputs):
-                    sequence = try publisher.publish(
-                        AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                        text: outputs.notification)
-                case .alert(let outputs):
-                    sequence = try publisher.publish(
-                        AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                        text: outputs.alert ?? "")
-                case .deadLetter(let body, let rejection, let replays):
-                    let letter = DeadLetterHeaders.letter(body: body, rejection: rejection, replays: replays > 0 ? replays : nil)
-                    sequence = try publisher.publish(
-                        AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
-                        body: Array(letter.body))
+        try publisher.connection.withCorkedWrites {
+            for (position, message) in messages.enumerated() {
+                do throws(AMQPError) {
+                    let sequence: UInt64
+                    switch message {
+                    case .notification(let outputs):
+                        sequence = try publisher.publish(
+                            AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                            text: outputs.notification)
+                    case .alert(let outputs):
+                        sequence = try publisher.publish(
+                            AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                            text: outputs.alert ?? "")
+                    case .deadLetter(let body, let rejection, let replays):
+                        let letter = DeadLetterHeaders.letter(body: body, rejection: rejection, replays: replays > 0 ? replays : nil)
+                        sequence = try publisher.publish(
+                            AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
+                            body: Array(letter.body))
+                    }
+                    sequences.append(sequence)
+                } catch {
+                    guard error.code == .unencodable else { throw error }
+                    sequences.append(0)
+                    unsent[position] = error.message
                 }
-                sequences.append(sequence)
-            } catch {
-                guard error.code == .unencodable else { throw error }
-                sequences.append(0)
-                unsent[position] = error.message
             }
         }
         return unsent
