@@ -10,7 +10,8 @@
 # plus Redis's own account (INFO commandstats, reset before the tally run):
 # calls and µs per call of each command, per record. CPU time, unlike
 # throughput, is what a process spent whatever else ran on the machine, so
-# the figures hold on a shared machine; the throughput ratio is printed too
+# the figures hold on a shared machine (AGGREGATOR=1 adds the aggregator,
+# indexing the log as it runs, and its CPU); the throughput ratio is printed too
 # but is as noisy as the machine. RECORDS (100000) per run; ROUNDS (2)
 # alternating relay/tally pairs. REPLICA=1 adds a Redis replica (no
 # persistence, its CPU not counted) and a third run per round, tally-wait:
@@ -28,14 +29,19 @@ cd "$repo"
 source "$here/private-servers.sh"
 private_servers benchcpu 16381 15675 25675
 export TALLY_BIN="$repo/.build/release"
-export TALLY_AGGREGATOR=0
+# AGGREGATOR=1: the aggregator runs and indexes the log during every run,
+# and its CPU is counted (the issue's "with the aggregator indexing").
+AGGREGATOR="${AGGREGATOR:-0}"
+export TALLY_AGGREGATOR="$AGGREGATOR"
 export TALLY_METRICS_PORT_BASE="${TALLY_BENCH_METRICS_PORT_BASE:-$((TALLY_REDIS_PORT + 1000))}"
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 RECORDS="${RECORDS:-100000}"
 ROUNDS="${ROUNDS:-2}"
 REPLICA="${REPLICA:-0}"
-LAYOUT3="${LAYOUT3:-1}"
+# With the aggregator on, tally-layout3 would not be indexed (the aggregator
+# follows the tally prefix), so it is off unless asked for.
+if [[ "$AGGREGATOR" == 1 ]]; then LAYOUT3="${LAYOUT3:-0}"; else LAYOUT3="${LAYOUT3:-1}"; fi
 reports="$TALLY_STATE_DIR/reports"
 results="$reports/cpu.md"
 [[ -x "$TALLY_BIN/tally-worker" && -x "$TALLY_BIN/tally-loadtest" ]] || die "no release build in $TALLY_BIN (make build-release)"
@@ -53,6 +59,8 @@ mkdir -p "$reports"
 redis_pid=$(cat "$REDIS_PIDFILE")
 rabbit_pid=$(cat "$RMQ_PIDFILE")
 worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
+aggregator_pid=""
+if [[ "$AGGREGATOR" == 1 ]]; then aggregator_pid=$(cat "$AGG_PIDFILE"); fi
 kinds=(relay tally)
 if [[ "$LAYOUT3" == 1 ]]; then
     # A log entry and no layout hash: what version 3 left behind.
@@ -80,8 +88,8 @@ restart_worker() {
     worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
 }
 redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
-# ticks PID: user + system CPU time of a process, in clock ticks.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# ticks PID: user + system CPU time of a process, in clock ticks (0 for no PID).
+ticks() { if [[ -n "$1" ]]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
 hz=$(getconf CLK_TCK)
 
 # run KIND: one tally-loadtest run of RECORDS records; prints
@@ -100,7 +108,7 @@ run() {
         worker_mode=$kind
     fi
     [[ $kind != relay ]] && redis CONFIG RESETSTAT >/dev/null
-    r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid")
+    r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid"); a0=$(ticks "$aggregator_pid")
     # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
     python3 - "$reports/cpu-$kind-$round.loadtest" "$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --quiet --no-redis \
         --report-dir "$reports" --name "cpu-$kind-$round" "${args[@]}" >"$reports/cpu-$kind-$round.out" <<'PY'
@@ -110,17 +118,17 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime}\n")
 sys.exit(status)
 PY
-    r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid")
+    r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid"); a1=$(ticks "$aggregator_pid")
     [[ $kind != relay ]] && redis INFO commandstats >"$reports/cpu-commandstats-$kind-$round.txt"
-    python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$reports/cpu-$kind-$round" <<'PY'
+    python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$((a1 - a0))" "$reports/cpu-$kind-$round" <<'PY'
 import json, sys
 kind, records, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-redis, rabbit, worker = (int(x) for x in sys.argv[4:7])
-report = json.load(open(sys.argv[7] + ".json"))
-loadtest = float(open(sys.argv[7] + ".loadtest").read())
+redis, rabbit, worker, aggregator = (int(x) for x in sys.argv[4:8])
+report = json.load(open(sys.argv[8] + ".json"))
+loadtest = float(open(sys.argv[8] + ".loadtest").read())
 per = lambda t: 1e6 * t / hz / records
 print(kind, f"{per(redis):.1f}", f"{per(rabbit):.1f}", f"{per(worker):.1f}", f"{1e6 * loadtest / records:.1f}",
-      f"{report['throughput']['recordsPerSecond']:.0f}")
+      f"{report['throughput']['recordsPerSecond']:.0f}", f"{per(aggregator):.1f}")
 PY
 }
 
@@ -143,13 +151,15 @@ reports, records, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rows = [line.split() for line in open(os.path.join(reports, "cpu-rows.txt")) if line.strip()]
 print(f"CPU µs per record by process, {records:,} records per run, 1 worker, release build, no aggregator")
 print()
-print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |")
-print("|---|---|---|---|---|---|")
+aggregating = any(float(row[6]) > 0 for row in rows)
+print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |" + (" aggregator |" if aggregating else ""))
+print("|---|---|---|---|---|---|" + ("---|" if aggregating else ""))
 by_kind = {}
 kinds_per_round = len({row[0] for row in rows})
-for i, (kind, redis, rabbit, worker, loadtest, rate) in enumerate(rows):
+for i, (kind, redis, rabbit, worker, loadtest, rate, aggregator) in enumerate(rows):
     by_kind.setdefault(kind, []).append(float(rate))
-    print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |")
+    print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |"
+          + (f" {aggregator} |" if aggregating else ""))
 relay, tally = by_kind.get("relay", []), by_kind.get("tally", [])
 if relay and tally:
     ratios = [t / r for r, t in zip(relay, tally)]
