@@ -16,16 +16,12 @@ import TallyRedisClient
 /// cost.
 public struct ApplyBatchCall: Sendable {
     public let layout: RedisKeyLayout
-    /// ARGV 1–4, the same for every call.
-    private let bucketSeconds: [UInt8]
-    private let buckets: [UInt8]
-    private let aheadSeconds: [UInt8]
+    /// ARGV 1–3, the same for every call.
+    let dedup: DedupArguments
 
     public init(layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int) {
         self.layout = layout
-        self.bucketSeconds = Array(String(bucketSeconds).utf8)
-        self.buckets = Array(String(buckets).utf8)
-        self.aheadSeconds = Array(String(aheadSeconds).utf8)
+        self.dedup = DedupArguments(bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
     }
 
     /// Writes `FCALL tally_apply_v4 2 <layout> <log> ARGV…` for `records` into `command`.
@@ -35,9 +31,9 @@ public struct ApplyBatchCall: Sendable {
         command.append(Self.keyCount)
         command.append(layout.layoutVersion)
         command.appendArgument { layout.appendLog(to: &$0) }
-        command.append(bucketSeconds)
-        command.append(buckets)
-        command.append(aheadSeconds)
+        command.append(dedup.bucketSeconds)
+        command.append(dedup.buckets)
+        command.append(dedup.aheadSeconds)
         command.append(layout.prefix)
         command.append(String(records.count))
         command.appendArguments { bytes, lengths in

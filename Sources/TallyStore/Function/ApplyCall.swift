@@ -13,15 +13,11 @@ import TallyCore
 public struct ApplyCall: Sendable {
     public let layout: RedisKeyLayout
     /// ARGV 10, 11 and 13, the same for every call.
-    private let bucketSeconds: [UInt8]
-    private let buckets: [UInt8]
-    private let aheadSeconds: [UInt8]
+    let dedup: DedupArguments
 
     public init(layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int) {
         self.layout = layout
-        self.bucketSeconds = Array(String(bucketSeconds).utf8)
-        self.buckets = Array(String(buckets).utf8)
-        self.aheadSeconds = Array(String(aheadSeconds).utf8)
+        self.dedup = DedupArguments(bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
     }
 
     /// Appends `FCALL tally_apply_v3 4 KEYS… ARGV…` for `record`.
@@ -54,10 +50,10 @@ public struct ApplyCall: Sendable {
         argument { OutputComposer.appendNotificationTail(record, to: &$0) }
         argument { if let alertThreshold { $0.append(contentsOf: alertThreshold.description.utf8) } }
         argument { record.appendCanonicalJSON(to: &$0) }
-        argument { $0.append(contentsOf: bucketSeconds) }
-        argument { $0.append(contentsOf: buckets) }
+        argument { $0.append(contentsOf: dedup.bucketSeconds) }
+        argument { $0.append(contentsOf: dedup.buckets) }
         argument { $0.append(contentsOf: String(record.time.epochSeconds).utf8) }
-        argument { $0.append(contentsOf: aheadSeconds) }
+        argument { $0.append(contentsOf: dedup.aheadSeconds) }
     }
 
     /// The function called: version 3 of the library, whose ARGV 12 and 13

@@ -24,9 +24,6 @@ public final class RecordStore {
     private let layout3Call: ApplyCall
     private let batchCall: ApplyBatchCall
     private let replicaAcknowledgement: ReplicaAcknowledgement?
-    /// How long a claim outlives its confirmed outcome: the dedup window
-    /// plus how far ahead a record may be dated.
-    private let claimSeconds: String
     /// The layout the Redis holds, as far as this store knows: it moves
     /// from 3 to 4 when an apply finds the Redis upgraded.
     public private(set) var storeLayout: StoreLayout
@@ -51,7 +48,6 @@ public final class RecordStore {
         self.replicaAcknowledgement = replicaAcknowledgement.flatMap { $0.replicas > 0 ? $0 : nil }
         self.layout3Call = ApplyCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
         self.batchCall = ApplyBatchCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
-        self.claimSeconds = String(bucketSeconds * (buckets - 1) + aheadSeconds)
         self.storeLayout = .layout4
         try loadFunctions()
         storeLayout = try Self.layout(of: connection, layout)
@@ -103,13 +99,14 @@ public final class RecordStore {
         }
     }
 
-    /// On layout 3: watches the layout hash and reads it; if the Redis was
-    /// upgraded since, the store moves to layout 4.
+    /// On layout 3: watches the layout hash and reads it, in one round
+    /// trip; if the Redis was upgraded since, the store moves to layout 4.
     private func checkStillLayout3() throws(RedisError) {
-        let watch = try connection.command(RedisCommand("WATCH", layout.layoutVersion))
-        if let error = watch.errorMessage { throw RedisError(.unexpectedReply, "WATCH: \(error)") }
-        let version = try connection.command(RedisCommand("HGET", layout.layoutVersion, "version"))
-        if version.text == StoreLayout.layout4.rawValue {
+        let replies = try connection.pipeline([
+            RedisCommand("WATCH", layout.layoutVersion), RedisCommand("HGET", layout.layoutVersion, "version"),
+        ])
+        if let error = replies[0].errorMessage { throw RedisError(.unexpectedReply, "WATCH: \(error)") }
+        if replies[1].text == StoreLayout.layout4.rawValue {
             _ = try connection.command(RedisCommand("UNWATCH"))
             storeLayout = .layout4
         }
@@ -201,7 +198,7 @@ public final class RecordStore {
         batchCommand.append(TallyFunctionLibrary.forget)
         batchCommand.append("1")
         batchCommand.append(layout.layoutVersion)
-        batchCommand.append(claimSeconds)
+        batchCommand.append(batchCall.dedup.claimSeconds)
         batchCommand.append(layout.prefix)
         for output in outputs {
             batchCommand.append(output.recordId)

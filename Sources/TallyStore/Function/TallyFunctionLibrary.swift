@@ -33,8 +33,6 @@ public enum TallyFunctionLibrary {
     public static let upgrade = "tally_upgrade_v4"
     /// Moves one layout 3 pending hash into layout 4 claims.
     public static let adopt = "tally_adopt_v4"
-    /// Layout 3's per-record function (``ApplyCall`` builds its call).
-    public static let layout3Apply = ApplyCall.function
     /// Exact decimal addition alone, for the tests: `FCALL tally_decimal_v4 0 add a b`
     /// (and `tally_decimal_v3`, which also subtracts).
     public static let decimal = "tally_decimal_v4"

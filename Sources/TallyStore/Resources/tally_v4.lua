@@ -447,8 +447,9 @@ end
 -- KEYS: 1 the layout hash. ARGV: 1 how long a claim is kept after its
 -- outcome is confirmed, in seconds (the dedup window plus how far ahead a
 -- record may be dated), 2 the key prefix, then per record its recordId,
--- destination base and fingerprint. Drops the confirmed outcomes, keeping
--- the fingerprint, and starts their claims' expiry. On layout 3, and
+-- destination base and fingerprint (empty: read from the claim). Drops
+-- the confirmed outcomes, keeping the fingerprint, and starts their
+-- claims' expiry. On layout 3, and
 -- while `tally store upgrade` moves layout 3's pending outcomes, also
 -- removes layout 3's pending outcome: whichever of the two holds it when
 -- the forget lands, it is gone after (the worker forgets through this
@@ -460,8 +461,14 @@ local function forget(keys, args)
   local prefix = args[2]
   local expire_at = tonumber(redis.call('TIME')[1]) + tonumber(args[1]) + 1
   for i = 3, #args, 3 do
+    local claim_key, fingerprint = prefix .. ':c:' .. args[i], args[i + 2]
+    if #fingerprint ~= 16 then
+      -- Not sent: the claim's own first 16 characters are the fingerprint.
+      local claim = redis.call('GET', claim_key)
+      fingerprint = claim and string.sub(claim, 1, 16)
+    end
     -- XX: a record whose outcome layout 3 holds has no claim here.
-    redis.call('SET', prefix .. ':c:' .. args[i], args[i + 2], 'XX', 'EXAT', expire_at)
+    if fingerprint then redis.call('SET', claim_key, fingerprint, 'XX', 'EXAT', expire_at) end
     if layout3 then redis.call('HDEL', args[i + 1] .. ':pending', args[i]) end
   end
   return (#args - 2) / 3

@@ -70,7 +70,8 @@ struct FunctionCaller {
         return try redis.command(command)
     }
 
-    /// The broker confirmed these records' outputs: the worker's forget on layout 4.
+    /// The broker confirmed these records' outputs: the worker's forget
+    /// (without `fingerprints`, the Function takes each from its claim).
     func forget(_ ids: [String], destination: String, fingerprints: [String]? = nil) throws {
         var command = RedisCommand(
             "FCALL", TallyFunctionLibrary.forget, "1", layout.layoutVersion,
@@ -78,13 +79,7 @@ struct FunctionCaller {
         for (index, id) in ids.enumerated() {
             command.append(id)
             command.append(layout.destinationBase(destination))
-            if let fingerprints {
-                command.append(fingerprints[index])
-            } else {
-                // What the claim holds first: the fingerprint.
-                let claim = try redis.command(RedisCommand("GET", layout.claim(id))).text ?? ""
-                command.append(String(claim.prefix(16)))
-            }
+            command.append(fingerprints?[index] ?? "")  // empty: the Function reads it from the claim
         }
         let reply = try redis.command(command)
         guard reply.errorMessage == nil else { throw TestFailure("\(TallyFunctionLibrary.forget): \(reply)") }
