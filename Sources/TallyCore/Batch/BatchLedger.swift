@@ -45,7 +45,7 @@ public struct BatchLedger: Sendable, Equatable {
     public var messagesToPublish: [Message] {
         var messages: [Message] = []
         messages.reserveCapacity(entries.count + 8)
-        var published = Set<OutputIdentity>()
+        var published = Set<OutputIdentity>(minimumCapacity: entries.count)
         for entry in entries {
             switch entry.outcome {
             case .publish(let outputs):
@@ -64,7 +64,7 @@ public struct BatchLedger: Sendable, Equatable {
     /// Outputs confirmed downstream, whose stored outcomes can now be dropped
     /// so that later producer duplicates re-publish nothing.
     public var confirmedOutputs: [RecordOutputs] {
-        var seen = Set<OutputIdentity>()
+        var seen = Set<OutputIdentity>(minimumCapacity: entries.count)
         return entries.compactMap {
             if case .publish(let outputs) = $0.outcome, seen.insert(OutputIdentity(outputs)).inserted { outputs } else { nil }
         }

@@ -17,13 +17,11 @@ struct OutputIdentity: Hashable {
     }
 
     static func == (a: OutputIdentity, b: OutputIdentity) -> Bool {
-        a.recordId.utf8.elementsEqual(b.recordId.utf8) && a.destinationId.utf8.elementsEqual(b.destinationId.utf8)
+        a.recordId.hasSameBytes(as: b.recordId) && a.destinationId.hasSameBytes(as: b.destinationId)
     }
 
     func hash(into hasher: inout Hasher) {
-        for text in [recordId, destinationId] {
-            hasher.combine(text.utf8.count)
-            for byte in text.utf8 { hasher.combine(byte) }
-        }
+        recordId.hashBytes(into: &hasher)
+        destinationId.hashBytes(into: &hasher)
     }
 }

@@ -19,29 +19,42 @@ public enum StoredOutcome: Sendable, Equatable {
     /// values, newline-separated; or `R` and a layout 3 outcome (adopted by
     /// `tally store upgrade`).
     public init(layout4 text: Substring) throws(StoredSummaryError) {
-        switch text.utf8.first {
+        var text = text
+        let parsed = text.withUTF8 { bytes in Result { () throws(StoredSummaryError) in try Self(layout4: bytes) } }
+        self = try parsed.get()
+    }
+
+    /// The same, from the bytes of the Function's reply: this runs once per
+    /// applied record, so no `String` of the whole reply is made first.
+    public init(layout4 bytes: UnsafeBufferPointer<UInt8>) throws(StoredSummaryError) {
+        func text(_ from: Int, _ to: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self) }
+        func newline(after start: Int) -> Int? {
+            var index = start
+            while index < bytes.count {
+                if bytes[index] == 0x0A { return index }
+                index += 1
+            }
+            return nil
+        }
+        switch bytes.first {
         case UInt8(ascii: "R"):
-            self = .rendered(String(text.dropFirst()))
+            self = .rendered(text(1, bytes.count))
         case UInt8(ascii: "S"):
-            let body = text.utf8.dropFirst()
-            guard let newline = body.firstIndex(of: 0x0A) else { throw StoredSummaryError("stored outcome has no summary") }
-            let thresholdText = Substring(body[..<newline])
+            guard let thresholdEnd = newline(after: 1) else { throw StoredSummaryError("stored outcome has no summary") }
             var threshold: ExactDecimal?
-            if !thresholdText.isEmpty {
+            if thresholdEnd > 1 {
+                let thresholdText = Substring(text(1, thresholdEnd))
                 do { threshold = try ExactDecimal.parse(thresholdText) } catch {
                     throw StoredSummaryError("stored alert threshold is not a decimal: \(thresholdText)")
                 }
             }
-            let afterThreshold = body[body.index(after: newline)...]
-            guard let recordEnd = afterThreshold.firstIndex(of: 0x0A) else {
-                throw StoredSummaryError("stored outcome has no record")
-            }
-            let summary = afterThreshold[afterThreshold.index(after: recordEnd)...]
+            guard let recordEnd = newline(after: thresholdEnd + 1) else { throw StoredSummaryError("stored outcome has no record") }
             self = .previous(
-                recordJSON: String(Substring(afterThreshold[..<recordEnd])),
-                summaryJSON: try StoredSummaryJSON.render(summary), alertThreshold: threshold)
+                recordJSON: text(thresholdEnd + 1, recordEnd),
+                summaryJSON: try StoredSummaryJSON.render(UnsafeBufferPointer(rebasing: bytes[(recordEnd + 1)...])),
+                alertThreshold: threshold)
         default:
-            throw StoredSummaryError("unknown stored outcome \(text.prefix(24))")
+            throw StoredSummaryError("unknown stored outcome \(text(0, min(24, bytes.count)))")
         }
     }
 
@@ -56,8 +69,7 @@ public enum StoredOutcome: Sendable, Equatable {
         case .previous(let canonicalJSON, let summaryJSON, let threshold):
             return RecordOutputs(
                 recordId: record.recordId, destinationId: record.destinationId,
-                notification: OutputComposer.notificationPrefix(record, canonicalJSON: canonicalJSON) + summaryJSON
-                    + OutputComposer.notificationSuffix,
+                notification: OutputComposer.notification(record, canonicalJSON: canonicalJSON, previousJSON: summaryJSON),
                 alert: threshold.map { OutputComposer.alert(canonicalJSON: canonicalJSON, threshold: $0) },
                 fingerprint: fingerprint)
         }

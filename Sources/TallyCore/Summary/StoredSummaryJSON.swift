@@ -17,6 +17,12 @@ public enum StoredSummaryJSON {
         return try Summary(storedFields: fields(of: stored)).json
     }
 
+    /// The same, from the bytes of a Redis reply (no `String` of them first).
+    public static func render(_ stored: UnsafeBufferPointer<UInt8>) throws(StoredSummaryError) -> String {
+        if let json = integerTotals(stored) { return json }
+        return try Summary(storedFields: fields(of: Substring(String(decoding: stored, as: UTF8.self)).utf8)).json
+    }
+
     /// The fields and values, for the general path.
     static func fields(of stored: Substring.UTF8View) throws(StoredSummaryError) -> [(field: String, value: String)] {
         var lines = stored.split(separator: 0x0A, omittingEmptySubsequences: false).makeIterator()
@@ -36,70 +42,99 @@ public enum StoredSummaryJSON {
         var negative: Int128 = 0, negativeScale = 0, hasNegative = false
     }
 
+    /// Units the fast path keeps on the stack; a summary with more takes
+    /// the general path.
+    private static let fastUnits = 16
+
     /// The fast path; nil when the general path must render (an exact
-    /// field, a malformed line) or refuse.
-    private static func integerTotals(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        var count: Int?
-        var units: [Totals] = []
-        var position = 0
-        while position < bytes.count {
-            guard let fieldEnd = bytes[position...].firstIndex(of: 0x0A) else { return nil }
-            let valueStart = fieldEnd + 1
-            let valueEnd = bytes[valueStart...].firstIndex(of: 0x0A) ?? bytes.count
-            let field = UnsafeBufferPointer(rebasing: bytes[position..<fieldEnd])
-            let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd])
-            position = valueEnd + 1
-            if field.elementsEqual("count".utf8) {
-                guard let parsed = integer(value), parsed <= Int.max else { return nil }
-                count = Int(parsed)
-                continue
+    /// field, a unit that needs escaping, a malformed line) or refuse.
+    /// Nothing is allocated but the JSON itself, sized once.
+    static func integerTotals(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        withUnsafeTemporaryAllocation(of: Totals.self, capacity: fastUnits) { units in
+            var unitCount = 0
+            var count: UInt64 = 0
+            var position = 0
+            while position < bytes.count {
+                let fieldEnd = lineEnd(bytes, from: position)
+                guard fieldEnd < bytes.count else { return nil }
+                let valueEnd = lineEnd(bytes, from: fieldEnd + 1)
+                let field = UnsafeBufferPointer(rebasing: bytes[position..<fieldEnd])
+                let value = UnsafeBufferPointer(rebasing: bytes[(fieldEnd + 1)..<valueEnd])
+                position = valueEnd + 1
+                guard let number = integer(value) else { return nil }
+                if field.count == 5, field.elementsEqual("count".utf8) {
+                    guard number <= UInt64(Int.max) else { return nil }
+                    count = number
+                    continue
+                }
+                // P:<unit> / N:<unit> (significand), Ps:<unit> / Ns:<unit> (its
+                // scale); anything else goes the general way.
+                guard field.count >= 2, field[0] == UInt8(ascii: "P") || field[0] == UInt8(ascii: "N") else { return nil }
+                let isPositive = field[0] == UInt8(ascii: "P")
+                let isScale = field[1] == UInt8(ascii: "s")
+                let unitStart = isScale ? 3 : 2
+                guard field.count >= unitStart, field[unitStart - 1] == UInt8(ascii: ":") else { return nil }
+                let unit = UnsafeBufferPointer(rebasing: field[unitStart...])
+                var index = 0
+                while index < unitCount, !units[index].unit.elementsEqual(unit) { index += 1 }
+                if index == unitCount {
+                    guard unitCount < fastUnits, !needsEscaping(unit) else { return nil }
+                    units.initializeElement(at: index, to: Totals(unit: unit))
+                    unitCount += 1
+                }
+                switch (isPositive, isScale) {
+                case (true, false): units[index].positive = Int128(number); units[index].hasPositive = true
+                case (false, false): units[index].negative = Int128(number); units[index].hasNegative = true
+                case (true, true): units[index].positiveScale = Int(number)
+                case (false, true): units[index].negativeScale = Int(number)
+                }
+                guard units[index].positiveScale <= ExactDecimal.maxFractionDigits,
+                    units[index].negativeScale <= ExactDecimal.maxFractionDigits
+                else { return nil }
             }
-            // P:<unit> / N:<unit> (significand), Ps:<unit> / Ns:<unit> (its
-            // scale); anything else goes the general way.
-            guard field.count >= 2, let sign = field.first, sign == UInt8(ascii: "P") || sign == UInt8(ascii: "N"),
-                let number = integer(value)
-            else { return nil }
-            let isScale = field[1] == UInt8(ascii: "s")
-            let unitStart = isScale ? 3 : 2
-            guard field.count >= unitStart, field[unitStart - 1] == UInt8(ascii: ":") else { return nil }
-            let unit = UnsafeBufferPointer(rebasing: field[unitStart...])
-            let index: Int
-            if let found = units.firstIndex(where: { $0.unit.elementsEqual(unit) }) {
-                index = found
-            } else {
-                units.append(Totals(unit: unit))
-                index = units.count - 1
-            }
-            var totals = units[index]
-            switch (sign == UInt8(ascii: "P"), isScale) {
-            case (true, false): totals.positive = Int128(number); totals.hasPositive = true
-            case (false, false): totals.negative = Int128(number); totals.hasNegative = true
-            case (true, true): totals.positiveScale = Int(number)
-            case (false, true): totals.negativeScale = Int(number)
-            }
-            guard totals.positiveScale <= ExactDecimal.maxFractionDigits, totals.negativeScale <= ExactDecimal.maxFractionDigits
-            else { return nil }
-            units[index] = totals
+            var used = UnsafeMutableBufferPointer(rebasing: units[..<unitCount])
+            used.sort { $0.unit.lexicographicallyPrecedes($1.unit) }
+            // Each unit: its name, three numbers of at most 40 digits with a
+            // point and a sign, and 56 bytes of keys and punctuation.
+            var capacity = 48
+            for totals in used { capacity += totals.unit.count + 56 + 3 * 42 }
+            return String(unsafeUninitializedCapacity: capacity) { buffer -> Int in
+                var out = ByteWriter(buffer)
+                out.write("{\"count\":")
+                out.write(Int128(count), scale: 0)
+                out.write(",\"totals\":[")
+                for (position, totals) in used.enumerated() {
+                    let netScale = max(totals.positiveScale, totals.negativeScale)
+                    var positive = totals.positive, negative = totals.negative
+                    guard scaled(&positive, by: netScale - totals.positiveScale),
+                        scaled(&negative, by: netScale - totals.negativeScale)
+                    else { return 0 }
+                    out.write(position == 0 ? "{\"unit\":\"" : ",{\"unit\":\"")
+                    out.write(totals.unit)
+                    out.write("\",\"positive\":\"")
+                    out.write(totals.positive, scale: totals.hasPositive ? totals.positiveScale : 0)
+                    out.write("\",\"negative\":\"")
+                    out.write(totals.negative, scale: totals.hasNegative ? totals.negativeScale : 0)
+                    out.write("\",\"net\":\"")
+                    out.write(positive - negative, scale: netScale)
+                    out.write("\"}")
+                }
+                out.write("]}")
+                return out.written
+            }.nonEmpty
         }
-        units.sort { $0.unit.lexicographicallyPrecedes($1.unit) }
-        var out = "{\"count\":\(count ?? 0),\"totals\":["
-        for (position, totals) in units.enumerated() {
-            let netScale = max(totals.positiveScale, totals.negativeScale)
-            var positive = totals.positive, negative = totals.negative
-            guard scaled(&positive, by: netScale - totals.positiveScale), scaled(&negative, by: netScale - totals.negativeScale)
-            else { return nil }
-            out += position == 0 ? "{\"unit\":" : ",{\"unit\":"
-            JSONWriter.appendQuoted(String(decoding: totals.unit, as: UTF8.self), to: &out)
-            out += ",\"positive\":\""
-            append(totals.positive, scale: totals.hasPositive ? totals.positiveScale : 0, to: &out)
-            out += "\",\"negative\":\""
-            append(totals.negative, scale: totals.hasNegative ? totals.negativeScale : 0, to: &out)
-            out += "\",\"net\":\""
-            append(positive - negative, scale: netScale, to: &out)
-            out += "\"}"
-        }
-        out += "]}"
-        return out
+    }
+
+    /// Where the line that starts at `start` ends: its newline, or the end.
+    private static func lineEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+        return index
+    }
+
+    /// Whether a JSON string needs an escape for any of these bytes.
+    private static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
     }
 
     /// Multiplies by 10^`digits`; false on overflow.
@@ -124,21 +159,39 @@ public enum StoredSummaryJSON {
         return value
     }
 
+}
+
+/// Writes bytes into a buffer sized beforehand (``StoredSummaryJSON``).
+private struct ByteWriter {
+    let buffer: UnsafeMutableBufferPointer<UInt8>
+    var written = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    mutating func write(_ text: StaticString) {
+        text.withUTF8Buffer { write($0) }
+    }
+
+    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        _ = UnsafeMutableBufferPointer(rebasing: buffer[written...]).initialize(fromContentsOf: bytes)
+        written += bytes.count
+    }
+
     /// `value` / 10^`scale` in ExactDecimal's plain notation, written from
     /// the last digit backwards into a buffer on the stack (this runs three
     /// times per unit of every notification).
-    private static func append(_ value: Int128, scale: Int, to out: inout String) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { buffer in
-            var position = buffer.count
-            var written = 0
+    mutating func write(_ value: Int128, scale: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 80) { digits in
+            var position = digits.count
+            var count = 0
             func put(_ digit: UInt8) {
-                if written == scale, scale > 0 {
+                if count == scale, scale > 0 {
                     position -= 1
-                    buffer[position] = UInt8(ascii: ".")
+                    digits[position] = UInt8(ascii: ".")
                 }
                 position -= 1
-                buffer[position] = UInt8(ascii: "0") + digit
-                written += 1
+                digits[position] = UInt8(ascii: "0") + digit
+                count += 1
             }
             var wide = value.magnitude
             while wide > UInt128(UInt64.max) {
@@ -149,12 +202,17 @@ public enum StoredSummaryJSON {
             repeat {
                 put(UInt8(narrow % 10))
                 narrow /= 10
-            } while narrow > 0 || written <= scale
+            } while narrow > 0 || count <= scale
             if value < 0 {
                 position -= 1
-                buffer[position] = UInt8(ascii: "-")
+                digits[position] = UInt8(ascii: "-")
             }
-            out += String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[position...]), as: UTF8.self)
+            write(UnsafeBufferPointer(rebasing: digits[position...]))
         }
     }
+}
+
+extension String {
+    /// Nil for the empty string: what an initializer that wrote nothing made.
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }

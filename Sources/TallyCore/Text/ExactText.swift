@@ -13,13 +13,11 @@ public struct ExactText: Hashable, Comparable, Sendable, CustomStringConvertible
     public init(_ string: String) { self.string = string }
 
     public static func == (a: ExactText, b: ExactText) -> Bool {
-        a.string.utf8.elementsEqual(b.string.utf8)
+        a.string.hasSameBytes(as: b.string)
     }
 
     public func hash(into hasher: inout Hasher) {
-        var copy = string
-        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        hasher.combine(string.utf8.count)
+        string.hashBytes(into: &hasher)
     }
 
     /// Byte order, the order Redis, SQLite's BINARY collation and the
@@ -34,9 +32,22 @@ public struct ExactText: Hashable, Comparable, Sendable, CustomStringConvertible
 extension String {
     /// Whether the two strings have the same UTF-8 bytes (not merely
     /// canonically equivalent, as `==` says).
+    /// Compares the two buffers at once rather than byte by byte through
+    /// `UTF8View` (sets of identities compare on every batch).
     @inlinable
     public func hasSameBytes(as other: String) -> Bool {
-        utf8.elementsEqual(other.utf8)
+        guard utf8.count == other.utf8.count else { return false }
+        var a = self, b = other  // withUTF8 copies only a bridged string
+        return a.withUTF8 { a in b.withUTF8 { b in a.elementsEqual(b) } }
+    }
+
+    /// Feeds the UTF-8 bytes, then their count, to `hasher`: the hash that
+    /// goes with ``hasSameBytes(as:)``, in one call rather than one per byte.
+    @inlinable
+    public func hashBytes(into hasher: inout Hasher) {
+        var copy = self
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(utf8.count)
     }
 
     /// Whether the UTF-8 bytes start with `prefix`'s (`hasPrefix` works on

@@ -231,9 +231,12 @@ public final class RecordStore {
         guard let status = status.text else { return .failed("unexpected reply \(status)") }
         switch status {
         case "applied", "pending":
-            guard let stored = detail.text, stored.utf8.count > 16 else { return .failed("no outcome in \(detail)") }
+            guard case .string(let stored) = detail, stored.count > 16 else { return .failed("no outcome in \(detail)") }
             do {
-                let outcome = try StoredOutcome(layout4: Substring(stored.utf8.dropFirst(16)))
+                // After the 16-hex fingerprint; read from the reply's bytes.
+                let outcome = try stored.withUnsafeBufferPointer { bytes in
+                    Result { () throws(StoredSummaryError) in try StoredOutcome(layout4: UnsafeBufferPointer(rebasing: bytes[16...])) }
+                }.get()
                 return status == "applied" ? .applied(outcome) : .pending(outcome)
             } catch {
                 return .failed("unreadable outcome: \(error)")
