@@ -159,13 +159,38 @@ public final class AMQPConnection {
         try check(amqp_get_rpc_reply(state), "confirm.select")
     }
 
-    /// Runs `body` — a run of publishes — with the socket corked
-    /// (`TCP_CORK`): rabbitmq-c writes each frame with its own `send`, and
-    /// corked, the kernel gathers them into full segments instead of
-    /// pushing every one down the stack at once; uncorking at the end sends
-    /// what is left. A batch's outputs go out together anyway (their
-    /// confirms are awaited after the last), so nothing waits longer.
-    public func withCorkedWrites<R>(_ body: () throws -> R) rethrows -> R {
+    /// Runs `body` — a run of publishes and nothing else — and writes the
+    /// frames of its publishes without headers (the worker's notifications
+    /// and alerts) with as few `send`s as the socket takes, where
+    /// rabbitmq-c makes three per message (``PublishFrames``). A message
+    /// with headers flushes what came before and goes through rabbitmq-c;
+    /// so does everything over TLS, where rabbitmq-c's socket must write:
+    /// there the socket is corked instead (`TCP_CORK`), which gathers the
+    /// frames into full segments if not into fewer system calls. A batch's
+    /// outputs go out together anyway (their confirms are awaited after the
+    /// last), so nothing waits longer. Frames still unwritten when `body`
+    /// throws are dropped: the connection is unusable after a failure.
+    public func withBatchedPublishes<R>(_ body: () throws -> R) throws -> R {
+        guard endpoint.tls == nil, amqp_get_sockfd(state) >= 0 else { return try withCorkedWrites(body) }
+        batchingPublishes = true
+        defer {
+            batchingPublishes = false
+            publishFrames.removeAll()
+        }
+        let result = try body()
+        try writePublishFrames()
+        return result
+    }
+
+    /// Frames of the publishes made inside ``withBatchedPublishes(_:)`` and
+    /// not yet written.
+    private var publishFrames = PublishFrames()
+    private var batchingPublishes = false
+    /// A batch's outputs take a few hundred kilobytes; past this many
+    /// bytes the frames are written and gathering goes on.
+    private static let publishFlushBytes = 1 << 20
+
+    private func withCorkedWrites<R>(_ body: () throws -> R) rethrows -> R {
         let fd = amqp_get_sockfd(state)
         guard fd >= 0 else { return try body() }
         var on: Int32 = 1
@@ -177,8 +202,51 @@ public final class AMQPConnection {
         return try body()
     }
 
+    /// Writes the gathered frames to the socket (non-blocking, as rabbitmq-c
+    /// leaves it): waits for room while the broker reads, at most
+    /// ``rpcTimeoutMilliseconds`` at a time, so a broker that stopped
+    /// reading becomes an error, never a hang.
+    private func writePublishFrames() throws(AMQPError) {
+        guard !publishFrames.isEmpty else { return }
+        defer { publishFrames.removeAll() }
+        let fd = amqp_get_sockfd(state)
+        var failure: AMQPError?
+        publishFrames.bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let sent = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if sent > 0 {
+                    offset += sent
+                    continue
+                }
+                let error = errno
+                if error == EINTR { continue }
+                guard error == EAGAIN || error == EWOULDBLOCK else {
+                    failure = AMQPError(.io, "publish: \(String(cString: strerror(error)))")
+                    return
+                }
+                var descriptor = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = poll(&descriptor, 1, Int32(Self.rpcTimeoutMilliseconds))
+                if ready > 0 || (ready < 0 && errno == EINTR) { continue }
+                failure = AMQPError(
+                    .io, ready == 0 ? "publish: the broker read nothing for \(Self.rpcTimeoutMilliseconds) ms"
+                        : "publish: \(String(cString: strerror(errno)))")
+                return
+            }
+        }
+        if let failure { throw failure }
+    }
+
     public func publish(_ message: AMQPOutgoing, body: UnsafeRawBufferPointer) throws(AMQPError) {
         try Self.checkEncodable(message, bodyBytes: body.count, maxMessageBytes: endpoint.maxMessageBytes)
+        if batchingPublishes {
+            if message.headers.isEmpty {
+                publishFrames.append(message, body: body, channel: channel, frameMax: Int(amqp_get_frame_max(state)))
+                if publishFrames.bytes.count >= Self.publishFlushBytes { try writePublishFrames() }
+                return
+            }
+            try writePublishFrames()  // what was published before goes first
+        }
         let payload = amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress))
         let status: Int32
         if message.headers.isEmpty {
@@ -294,6 +362,7 @@ public final class AMQPConnection {
 
     /// The next publisher confirm, or nil if none arrives within the timeout.
     public func nextConfirm(timeoutMilliseconds: Int) throws(AMQPError) -> AMQPConfirm? {
+        try writePublishFrames()  // a confirm can only come for what was sent
         // rabbitmq-c keeps every received frame in a pool until released;
         // confirms are copied out below, so the pool can go now. Without
         // this a publisher connection grows by every confirm it receives.

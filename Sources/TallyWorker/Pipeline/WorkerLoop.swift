@@ -309,7 +309,7 @@ final class WorkerLoop {
         let topology = configuration.topology
         var unsent: [Int: String] = [:]
         sequences.removeAll(keepingCapacity: true)
-        try publisher.connection.withCorkedWrites {
+        try publisher.connection.withBatchedPublishes {
             for (position, message) in messages.enumerated() {
                 do throws(AMQPError) {
                     let sequence: UInt64
