@@ -167,3 +167,27 @@ struct BatchLedgerByteIdentityTests {
         #expect(ledger.confirmedOutputs.count == 2)
     }
 }
+
+@Suite("BatchLedger: tally")
+struct BatchLedgerTallyTests {
+    /// The worker's statistics and metrics read the tally, not the entries:
+    /// it must follow every outcome, and a refusal that turns a published
+    /// record (with its alert) into a dead letter.
+    @Test func theTallyFollowsRecordsAndRefusals() {
+        let withAlert = outputs("r-1", alert: true), plain = outputs("r-2", alert: false)
+        var ledger = BatchLedger()
+        ledger.record(deliveryTag: 1, body: [1], outcome: .publish(withAlert))
+        ledger.record(deliveryTag: 2, body: [2], outcome: .publish(plain))
+        ledger.record(deliveryTag: 3, body: [3], outcome: .duplicate)
+        ledger.record(deliveryTag: 4, body: [4], outcome: .deadLetter(badJSON))
+        ledger.record(deliveryTag: 5, body: [1], outcome: .publish(withAlert))  // a producer duplicate, pending too
+        #expect(ledger.tally == BatchLedger.Tally(published: 3, alerts: 2, duplicates: 1, deadLetters: 1))
+
+        let refusal = Rejection(.publishRefused, detail: "the broker refused it (basic.nack)")
+        #expect(ledger.refuse(.alert(withAlert), because: refusal)?.count == 2)
+        #expect(ledger.tally == BatchLedger.Tally(published: 1, alerts: 0, duplicates: 1, deadLetters: 3))
+
+        ledger.reset()
+        #expect(ledger.tally == BatchLedger.Tally())
+    }
+}

@@ -28,13 +28,35 @@ public struct BatchLedger: Sendable, Equatable {
         case deadLetter(body: [UInt8], rejection: Rejection, replays: Int64)
     }
 
+    /// How the batch's deliveries are decided, counted as they are
+    /// recorded and refused: the worker's statistics and metrics read
+    /// these instead of walking the entries again.
+    public struct Tally: Sendable, Equatable {
+        public var published = 0
+        public var alerts = 0
+        public var duplicates = 0
+        public var deadLetters = 0
+
+        mutating func count(_ outcome: DeliveryOutcome, by step: Int) {
+            switch outcome {
+            case .publish(let outputs):
+                published += step
+                if outputs.alert != nil { alerts += step }
+            case .duplicate: duplicates += step
+            case .deadLetter: deadLetters += step
+            }
+        }
+    }
+
     public private(set) var entries: [Entry] = []
+    public private(set) var tally = Tally()
 
     public init() {}
 
     public mutating func record(deliveryTag: UInt64, body: [UInt8], outcome: DeliveryOutcome, replays: Int64 = 0) {
         precondition(entries.last.map { $0.deliveryTag < deliveryTag } ?? true, "delivery tags increase on a channel")
         entries.append(Entry(deliveryTag: deliveryTag, body: body, outcome: outcome, replays: replays))
+        tally.count(outcome, by: 1)
     }
 
     public var isEmpty: Bool { entries.isEmpty }
@@ -88,11 +110,16 @@ public struct BatchLedger: Sendable, Equatable {
         var letters: [Message] = []
         for index in entries.indices {
             guard case .publish(let outputs) = entries[index].outcome, OutputIdentity(outputs) == identity else { continue }
+            tally.count(entries[index].outcome, by: -1)
             entries[index].outcome = .deadLetter(rejection)
+            tally.count(entries[index].outcome, by: 1)
             letters.append(.deadLetter(body: entries[index].body, rejection: rejection, replays: entries[index].replays))
         }
         return letters
     }
 
-    public mutating func reset() { entries.removeAll(keepingCapacity: true) }
+    public mutating func reset() {
+        entries.removeAll(keepingCapacity: true)
+        tally = Tally()
+    }
 }

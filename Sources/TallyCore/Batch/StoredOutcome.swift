@@ -63,9 +63,8 @@ public enum StoredOutcome: Sendable, Equatable {
     public func outputs(for record: Record, fingerprint: RecordFingerprint? = nil) -> RecordOutputs {
         switch self {
         case .rendered(let text):
-            var outputs = RecordOutputs(recordId: record.recordId, destinationId: record.destinationId, storedOutcome: text)
-            outputs.fingerprint = fingerprint
-            return outputs
+            return RecordOutputs(
+                recordId: record.recordId, destinationId: record.destinationId, storedOutcome: text, fingerprint: fingerprint)
         case .previous(let canonicalJSON, let summaryJSON, let threshold):
             return RecordOutputs(
                 recordId: record.recordId, destinationId: record.destinationId,

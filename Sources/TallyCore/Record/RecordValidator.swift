@@ -41,20 +41,19 @@ public struct RecordValidator: Sendable {
     }
 
     private func record(from members: [JSONMember]) throws -> Record {
-        var fields = [JSONValue?](repeating: nil, count: RecordField.allCases.count)
-        for member in members {
-            guard let field = RecordField(rawValue: member.key) else { continue }
-            let index = field.index
-            if fields[index] != nil {
+        var positions = FieldPositions()
+        for (position, member) in members.enumerated() {
+            guard let field = RecordField(wireName: member.key) else { continue }
+            guard positions[field] == nil else {
                 throw Rejection(.invalidField, field: field, detail: "appears more than once")
             }
-            fields[index] = member.value
+            positions[field] = position
         }
         func value(_ field: RecordField) throws -> JSONValue {
-            guard let value = fields[field.index] else {
+            guard let position = positions[field] else {
                 throw Rejection(.invalidField, field: field, detail: "is missing")
             }
-            return value
+            return members[position].value
         }
 
         let recordId = try text(value(.recordId), .recordId)
@@ -132,7 +131,47 @@ public struct RecordValidator: Sendable {
     }
 }
 
+/// Where each of the eight fields is among an object's members; a value,
+/// so validating a record allocates no array for it.
+private struct FieldPositions {
+    private var positions: (Int, Int, Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1, -1, -1)
+
+    subscript(field: RecordField) -> Int? {
+        get {
+            let position = withUnsafeBytes(of: positions) { $0.load(fromByteOffset: field.index * MemoryLayout<Int>.stride, as: Int.self) }
+            return position < 0 ? nil : position
+        }
+        set {
+            withUnsafeMutableBytes(of: &positions) {
+                $0.storeBytes(of: newValue ?? -1, toByteOffset: field.index * MemoryLayout<Int>.stride, as: Int.self)
+            }
+        }
+    }
+}
+
 extension RecordField {
+    /// The field a member's key names, compared by bytes (a key is one of
+    /// these only when its bytes are): without the string switch of
+    /// `init(rawValue:)`, which compares `String`s one case at a time.
+    fileprivate init?(wireName key: String) {
+        var key = key
+        let field: RecordField? = key.withUTF8 { bytes in
+            func named(_ name: StaticString) -> Bool {
+                name.withUTF8Buffer { $0.elementsEqual(bytes) }
+            }
+            switch bytes.count {
+            case 4: return named("time") ? .time : named("type") ? .type : named("unit") ? .unit : nil
+            case 5: return named("value") ? .value : nil
+            case 8: return named("recordId") ? .recordId : named("sourceId") ? .sourceId : nil
+            case 9: return named("reference") ? .reference : nil
+            case 13: return named("destinationId") ? .destinationId : nil
+            default: return nil
+            }
+        }
+        guard let field else { return nil }
+        self = field
+    }
+
     fileprivate var index: Int {
         switch self {
         case .recordId: 0

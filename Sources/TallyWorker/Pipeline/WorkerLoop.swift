@@ -353,21 +353,25 @@ final class WorkerLoop {
     private func logBatch(_ ledger: BatchLedger) {
         batchNumber += 1
         let batch: Logger.MetadataValue = "\(batchNumber)"
-        for entry in ledger.entries {
-            switch entry.outcome {
-            case .deadLetter(let rejection):
-                var metadata: Logger.Metadata = [
-                    "batch": batch, "delivery-tag": "\(entry.deliveryTag)",
-                    "reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.description)",
-                ]
-                if let field = rejection.field { metadata["field"] = "\(field)" }
-                logger.notice("dead-lettered", metadata: metadata)
-            case .publish(let outputs):
-                logger.trace(
-                    "processed",
-                    metadata: ["batch": batch, "record-id": "\(outputs.recordId)", "destination-id": "\(outputs.destinationId)"])
-            case .duplicate:
-                logger.trace("duplicate", metadata: ["batch": batch, "delivery-tag": "\(entry.deliveryTag)"])
+        // Each record is logged at trace level only, a dead letter always:
+        // without either, the entries are not walked.
+        if logger.logLevel <= .trace || ledger.tally.deadLetters > 0 {
+            for entry in ledger.entries {
+                switch entry.outcome {
+                case .deadLetter(let rejection):
+                    var metadata: Logger.Metadata = [
+                        "batch": batch, "delivery-tag": "\(entry.deliveryTag)",
+                        "reason": "\(rejection.reason.rawValue)", "detail": "\(rejection.description)",
+                    ]
+                    if let field = rejection.field { metadata["field"] = "\(field)" }
+                    logger.notice("dead-lettered", metadata: metadata)
+                case .publish(let outputs):
+                    logger.trace(
+                        "processed",
+                        metadata: ["batch": batch, "record-id": "\(outputs.recordId)", "destination-id": "\(outputs.destinationId)"])
+                case .duplicate:
+                    logger.trace("duplicate", metadata: ["batch": batch, "delivery-tag": "\(entry.deliveryTag)"])
+                }
             }
         }
         logger.debug("batch done", metadata: ["batch": batch, "size": "\(ledger.count)"])

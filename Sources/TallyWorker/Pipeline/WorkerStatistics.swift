@@ -28,21 +28,21 @@ struct WorkerStatistics {
         metrics?.recordStage(stage, elapsed)
     }
 
+    /// Once per batch, from the ledger's tally: the counters move by the
+    /// batch, not by the record.
     mutating func count(_ ledger: BatchLedger) {
         batches += 1
+        let tally = ledger.tally
+        processed += tally.published
+        duplicates += tally.duplicates
+        deadLettered += tally.deadLetters
+        guard let metrics else { return }
+        if tally.published > 0 { metrics.processed.increment(by: tally.published) }
+        if tally.alerts > 0 { metrics.alerts.increment(by: tally.alerts) }
+        if tally.duplicates > 0 { metrics.duplicates.increment(by: tally.duplicates) }
+        guard tally.deadLetters > 0 else { return }
         for entry in ledger.entries {
-            switch entry.outcome {
-            case .publish(let outputs):
-                processed += 1
-                metrics?.processed.increment()
-                if outputs.alert != nil { metrics?.alerts.increment() }
-            case .duplicate:
-                duplicates += 1
-                metrics?.duplicates.increment()
-            case .deadLetter(let rejection):
-                deadLettered += 1
-                metrics?.deadLettered(rejection.reason)
-            }
+            if case .deadLetter(let rejection) = entry.outcome { metrics.deadLettered(rejection.reason) }
         }
     }
 
