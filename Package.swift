@@ -201,7 +201,7 @@ let package = Package(
         // MARK: Tests
         // Unit tests: no servers.
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"]),
-        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore"]),
+        .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TallyCore", "TallyRedisClient"]),
         .testTarget(name: "TallyAdaptersTests", dependencies: ["TallyAdapters", "TallyCore"]),
         .testTarget(
             name: "TallyAggregatorTests",

@@ -9,7 +9,8 @@ struct StoreCommand: AsyncParsableCommand {
         subcommands: [Layout.self, Upgrade.self])
 
     struct Layout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the layout Redis holds: 3 or 4.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the layout Redis holds (3 or 4) and, on 4, the log's format (log=batches or log=per-record).")
         @OptionGroup var connection: ConnectionOptions
 
         /// Reads only: an empty Redis is put on layout 4 by the first worker, not here.
@@ -20,7 +21,9 @@ struct StoreCommand: AsyncParsableCommand {
             let fields = try redis.command(RedisCommand("HGETALL", keys.layoutVersion)).elements?.compactMap(\.text) ?? []
             let state = stride(from: 0, to: fields.count - 1, by: 2).map { (field: fields[$0], value: fields[$0 + 1]) }
             if let version = state.first(where: { $0.field == "version" })?.value {
-                let rest = state.filter { $0.field != "version" }.map { "\($0.field)=\($0.value)" }
+                var rest = state.filter { $0.field != "version" }.map { "\($0.field)=\($0.value)" }
+                // The previous release's layout 4: one log entry per record.
+                if version == "4", !state.contains(where: { $0.field == "log" }) { rest.append("log=per-record") }
                 print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
             } else if try Self.recordWasEverLogged(redis, keys.log) {
                 print("3")
@@ -41,10 +44,12 @@ struct StoreCommand: AsyncParsableCommand {
 
     struct Upgrade: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Move Redis from layout 3 to layout 4, once no version 3 worker runs.",
+            abstract: "Move Redis to layout 4 and the log to batch entries, once no older worker or aggregator runs.",
             discussion: """
                 Version 4 workers apply on layout 3, as version 3 workers do, until this runs; from then on \
                 they apply on layout 4, which version 3 workers cannot read. Stop every version 3 worker first. \
+                It also switches the log to one entry per Function call (on layout 4 too), which aggregators of \
+                the previous release cannot read: run it once every aggregator runs this release. \
                 Safe to run again.
                 """)
         @OptionGroup var connection: ConnectionOptions
@@ -53,7 +58,8 @@ struct StoreCommand: AsyncParsableCommand {
             let settings = try await connection.load()
             let upgrade = LayoutUpgrade(connection: try RedisConnection(settings.redis), layout: RedisKeyLayout(prefix: settings.keyPrefix))
             let report = try upgrade.run { progress($0) }
-            print("layout 4\(report.switched ? " (switched now)" : ""): \(report.pendingOutcomesMoved) pending outcomes moved")
+            print("layout 4\(report.switched ? " (switched now)" : ""), log in batches\(report.logBatched ? " (switched now)" : ""): "
+                + "\(report.pendingOutcomesMoved) pending outcomes moved")
         }
     }
 }

@@ -85,6 +85,46 @@ struct AggregatorIndexTests {
         try waitUntil("nothing pending") { try pending(environment, group: aggregator.group) == 0 }
     }
 
+    /// A log written across the switch to batched entries: single-record
+    /// entries (the previous release's workers, and this one's before
+    /// `tally store upgrade`), then entries of several records. Each record
+    /// is indexed once; read again as pending entries after a crash between
+    /// commit and ack (staged as above), none is inserted twice.
+    @Test func aLogOfSingleAndBatchEntriesIsIndexedExactlyOnce() throws {
+        let environment = TestEnvironment("agg-batched")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        try AggregationOracle.append(Array(all[0..<100]), to: environment)
+        try AggregationOracle.appendBatched(Array(all[100..<300]), perEntry: 7, to: environment)
+        try AggregationOracle.append(Array(all[300..<310]), to: environment)  // an old worker still running
+        try AggregationOracle.appendBatched(Array(all[310...]), perEntry: 50, to: environment)
+        let entries = 100 + (200 + 6) / 7 + 10 + (all.count - 310 + 49) / 50
+        let redis = try environment.redis()
+        let log = environment.layout.log
+        #expect(try redis.command(RedisCommand("XLEN", log)).integer == Int64(entries))
+        #expect(try LogContents.recordIds(redis, log) == all.map(\.recordId), "the log holds every record once, in order")
+
+        // Batches of 3 entries: a batch mixes both kinds and up to 150 records.
+        let aggregator = try AggregatorProcess(environment, extra: ["TALLY_STREAM_BATCH_SIZE": "3"])
+        try aggregator.waitUntilCaughtUp(records: all.count)
+        #expect(try totals(aggregator) == (try AggregationOracle(records: all).expected(.init())))
+        var metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_log_entries_read_total \(entries)"), "\(entries) entries read")
+        #expect(metrics.contains("tally_aggregator_ingested_records_total \(all.count)"), "every record inserted once")
+        #expect(try aggregator.stop() == 0)
+
+        _ = try redis.command(RedisCommand("XGROUP", "SETID", log, aggregator.group, "0"))
+        let redelivered = try redis.command(RedisCommand(
+            "XREADGROUP", "GROUP", aggregator.group, "indexer", "COUNT", "1000", "STREAMS", log, ">"))
+        #expect(redelivered.elements?.first?.elements?.last?.elements?.count == entries)
+        try aggregator.start()
+        try waitUntil("the re-read entries to be acked") { try pending(environment, group: aggregator.group) == 0 }
+        metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_log_entries_read_total \(entries)"), "every pending entry read again")
+        #expect(metrics.contains("tally_aggregator_ingested_records_total 0"), "none of their records inserted again")
+        #expect(try totals(aggregator) == (try AggregationOracle(records: all).expected(.init())))
+    }
+
     @Test func aDeletedIndexIsRebuiltFromTheLog() throws {
         let environment = TestEnvironment("agg-rebuild")
         defer { environment.cleanUp() }
@@ -133,6 +173,9 @@ struct AggregatorIndexTests {
         try environment.publish(bodies)
         try aggregator.waitUntilCaughtUp(records: bodies.count)
         #expect(try totals(aggregator) == oracle.byDestination)
+        // The worker started on an empty Redis (`log batches`): every entry is a batch's.
+        let entries = try environment.redis().command(RedisCommand("XRANGE", environment.layout.log, "-", "+")).elements ?? []
+        #expect(Set(entries.map { $0.elements?.last?.elements?.first?.text }) == ["records"], "batch entries only")
 
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         for (destination, expected) in oracle.byDestination {

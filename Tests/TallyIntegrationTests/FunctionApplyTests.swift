@@ -109,4 +109,94 @@ struct FunctionApplyTests {
         #expect(try function.redis.command(RedisCommand("EXISTS", environment.layout.claim("\(prefix)-2"))) == .integer(0))
         #expect(try function.redis.command(RedisCommand("EXISTS", environment.layout.destinationSummary("acct-2"))) == .integer(0))
     }
+
+    /// The log's entries as Redis holds them: each entry's field names and values.
+    private func logEntries(_ function: FunctionCaller) throws -> [[String]] {
+        let reply = try function.redis.command(RedisCommand("XRANGE", function.layout.log, "-", "+"))
+        return (reply.elements ?? []).map { $0.elements?.last?.elements?.compactMap(\.text) ?? [] }
+    }
+
+    /// With `log batches` (an empty Redis gets it), one call appends one
+    /// entry, `records`, holding the records it applied, in order: not the
+    /// duplicate, the conflict, the one dated too far ahead or the repeat of
+    /// a record applied earlier in the call. A call that applies nothing
+    /// appends nothing.
+    @Test func aBatchedLogGetsOneEntryPerCallHoldingTheAppliedRecords() throws {
+        let environment = TestEnvironment("log-batched")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment)
+        #expect(try function.redis.command(RedisCommand("HGET", environment.layout.layoutVersion, "log")).text == "batches")
+        let prefix = environment.runId
+        let earlier = RecordStream.body(id: "\(prefix)-0", destination: "acct-1", value: "\"1\"")
+        #expect(try function.apply(earlier).status == "applied")
+        let applied = (1...5).map { RecordStream.body(id: "\(prefix)-\($0)", destination: "acct-\($0 % 2)", value: "\"\($0).5\"") }
+        let future = RecordStream.body(id: "\(prefix)-future", time: "2099-01-01T00:00:00Z", destination: "acct-1", value: "1")
+        let batch = [applied[0], applied[1], earlier, RecordStream.body(id: "\(prefix)-0", destination: "acct-1", value: "\"2\""),
+            applied[2], future, applied[0], applied[3], applied[4]]
+        let statuses = try function.apply(batch).map(\.status.text)
+        #expect(statuses == ["applied", "applied", "pending", "conflict", "applied", "outside-window", "pending", "applied", "applied"])
+
+        let entries = try logEntries(function)
+        #expect(entries.count == 2, "one entry per call: \(entries)")
+        #expect(entries.first == ["records", try function.prepared(earlier).record.canonicalJSON])
+        let expected = try applied.map { try function.prepared($0).record.canonicalJSON }
+        #expect(entries.last?.count == 2 && entries.last?.first == "records")
+        #expect(entries.last?.last?.split(separator: "\n").map(String.init) == expected, "the applied records, in order")
+        #expect(try function.applications == 6)
+
+        #expect(try function.apply([earlier, applied[1]]).map(\.status.text) == ["pending", "pending"])
+        #expect(try logEntries(function).count == 2, "nothing applied: no entry")
+    }
+
+    /// Without `log batches` (a layout 4 Redis before `tally store
+    /// upgrade` switched its log), one entry per record, `record`, which
+    /// the previous release's aggregators read.
+    @Test func withoutLogBatchesEachRecordIsItsOwnEntry() throws {
+        let environment = TestEnvironment("log-single")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment)
+        _ = try function.redis.command(RedisCommand("HDEL", environment.layout.layoutVersion, "log"))
+        let prefix = environment.runId
+        let bodies = (1...3).map { RecordStream.body(id: "\(prefix)-\($0)", destination: "acct-1", value: "\"\($0)\"") }
+        let batch = bodies + [bodies[1], RecordStream.body(id: "\(prefix)-1", destination: "acct-1", value: "\"9\"")]
+        #expect(try function.apply(batch).map(\.status.text) == ["applied", "applied", "applied", "pending", "conflict"])
+        let expected = try bodies.map { ["record", try function.prepared($0).record.canonicalJSON] }
+        #expect(try logEntries(function) == expected)
+    }
+
+    /// A batched log's entry is the call's first write and the only one
+    /// that can fail: when it fails (the log key of another type), the whole
+    /// call fails with a server-state error (TRYAGAIN: the worker reconnects
+    /// and the batch is redelivered), and nothing of the batch is written.
+    @Test func aLogThatCannotBeAppendedToFailsTheWholeCallBeforeAnyWrite() throws {
+        let environment = TestEnvironment("log-broken")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment)
+        let layout = environment.layout
+        let prefix = environment.runId
+        _ = try function.redis.command(RedisCommand("SET", layout.log, "not a stream"))
+        let bodies = [
+            RecordStream.body(id: "\(prefix)-1", destination: "acct-1", value: "1"),
+            RecordStream.body(id: "\(prefix)-2", destination: "acct-2", value: "2", reference: "inv-9"),
+        ]
+        let reply = try function.applyReply(bodies)
+        #expect(reply.errorMessage?.hasPrefix("TRYAGAIN") == true, "\(reply)")
+        // As the worker reads it: thrown, not a failed record each (the
+        // worker reconnects and the batch is redelivered, not dead-lettered).
+        let store = try RecordStore(
+            connection: try environment.redis(), layout: layout, bucketSeconds: function.bucketSeconds,
+            buckets: function.buckets, aheadSeconds: function.aheadSeconds)
+        try store.sendApply(try bodies.map(function.prepared))
+        #expect(throws: RedisError.self) { _ = try store.receiveApplied(count: bodies.count) }
+        for key in [layout.claim("\(prefix)-1"), layout.claim("\(prefix)-2"), layout.destinationSummary("acct-1"),
+            layout.destinationSummary("acct-2"), layout.referenceSummary("acct-2", reference: "inv-9"),
+            layout.references("acct-2")]
+        {
+            #expect(try function.redis.command(RedisCommand("EXISTS", key)) == .integer(0), "\(key) written")
+        }
+
+        _ = try function.redis.command(RedisCommand("DEL", layout.log))
+        #expect(try function.apply(bodies).map(\.status.text) == ["applied", "applied"], "redelivered once the log is fixed")
+        #expect(try function.applications == 2)
+    }
 }

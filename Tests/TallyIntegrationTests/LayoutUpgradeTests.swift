@@ -72,6 +72,9 @@ struct LayoutUpgradeTests {
         let log = environment.layout.log
         _ = try function.redis.command(RedisCommand("XGROUP", "CREATE", log, "indexer", "$", "MKSTREAM"))
         #expect(try function.storeLayout() == .layout4)
+        #expect(try function.redis.command(RedisCommand("HGET", environment.layout.layoutVersion, "log")).text == "batches",
+            "an empty Redis starts with a batched log")
+        #expect(try TallyCLI.run(environment, ["store", "layout"]).output == "4  (log=batches)\n")
 
         var settings = environment.configuration
         settings.keyPrefix += ":v3"  // under the test's prefix, so its clean-up takes it too
@@ -80,6 +83,38 @@ struct LayoutUpgradeTests {
             .elements?.first?.text == "applied")
         _ = try other.redis.command(RedisCommand("XTRIM", other.layout.log, "MAXLEN", "0"))
         #expect(try other.storeLayout() == .layout3)
+        #expect(try other.redis.command(RedisCommand("HGET", other.layout.layoutVersion, "log")).text == nil)
+    }
+
+    /// A layout 4 Redis the previous release wrote (no `log` in the layout
+    /// hash: one entry per record) keeps single entries until `tally store
+    /// upgrade`, run once every aggregator reads batches, switches the log;
+    /// from the next call on each call appends one entry. Run again, it
+    /// changes nothing.
+    @Test func theUpgradeSwitchesALayout4RedisToABatchedLog() throws {
+        let environment = TestEnvironment("upgrade-log")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment)
+        let layout = environment.layout
+        _ = try function.redis.command(RedisCommand("HDEL", layout.layoutVersion, "log"))  // as the previous release left it
+        let prefix = environment.runId
+        let bodies = (1...4).map { RecordStream.body(id: "\(prefix)-\($0)", destination: "acct-1", value: "\"\($0)\"") }
+        #expect(try function.apply(Array(bodies[0..<2])).map(\.status.text) == ["applied", "applied"])
+        #expect(try TallyCLI.run(environment, ["store", "layout"]).output == "4  (log=per-record)\n")
+
+        let upgrade = try TallyCLI.run(environment, ["store", "upgrade"])
+        #expect(upgrade.status == 0 && upgrade.output == "layout 4, log in batches (switched now): 0 pending outcomes moved\n",
+            "\(upgrade)")
+        #expect(try function.redis.command(RedisCommand("HGET", layout.layoutVersion, "log")).text == "batches")
+        #expect(try TallyCLI.run(environment, ["store", "layout"]).output == "4  (log=batches)\n")
+
+        #expect(try function.apply(Array(bodies[1...])).map(\.status.text) == ["pending", "applied", "applied"])
+        let entries = try LogContents.entries(function.redis, layout.log)
+        #expect(entries.map(\.records.count) == [1, 1, 2], "two single entries, then one for the call")
+        #expect(try LogContents.recordIds(function.redis, layout.log) == (1...4).map { "\(prefix)-\($0)" })
+
+        let again = try TallyCLI.run(environment, ["store", "upgrade"])
+        #expect(again.status == 0 && again.output == "layout 4, log in batches: 0 pending outcomes moved\n", "\(again)")
     }
 
     /// The upgrade can land between a batch's apply (on layout 3) and its

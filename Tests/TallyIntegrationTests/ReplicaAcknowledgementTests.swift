@@ -24,7 +24,7 @@ struct ReplicaAcknowledgementTests {
         let first = RecordStream.valid(count: 30, prefix: "\(environment.runId)-a", seed: 31)
         try environment.publish(first)
         try notifications.collect(atLeast: first.count, timeout: .seconds(30))
-        #expect(try replica.streamLength(environment.layout.log) == first.count)
+        #expect(try replica.loggedRecords(environment.layout.log) == first.count)
 
         // A replica that stops acknowledging: the batch is applied on the
         // primary, but held back — no notification, no ack — and the
@@ -46,7 +46,7 @@ struct ReplicaAcknowledgementTests {
         replica.thaw()
         frozen = false
         try notifications.collect(atLeast: first.count + second.count, timeout: .seconds(60))
-        #expect(try replica.streamLength(environment.layout.log) == first.count + second.count)
+        #expect(try replica.loggedRecords(environment.layout.log) == first.count + second.count)
         worker.signal(SIGTERM)
         #expect(try worker.waitForExit() == 0)
         try notifications.collect()

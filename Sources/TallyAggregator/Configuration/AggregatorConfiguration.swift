@@ -35,9 +35,16 @@ public struct StreamSettings: Sendable, Equatable {
     /// The consumer group: one per aggregator replica (each has its own index).
     public var group = "aggregator"
     /// Entries read, committed and acknowledged together (at most: a batch
-    /// holds what the log has). Large, because SQLite's cost per commit
-    /// (index pages written to the WAL) barely grows with its size.
-    public var batchSize = 10_000
+    /// holds what the log has; XREADGROUP COUNT). An entry is one record,
+    /// or once the log is batched (`log batches`) every record of one
+    /// worker call: up to the workers' `batch.maxSize` (500), so up to
+    /// 50,000 records (~50 MiB decoded) per batch. Large enough that a
+    /// commit holds many records, because SQLite's cost per commit (index
+    /// pages written to the WAL) barely grows with its size; raise it for a
+    /// log of small entries (a rebuild from single-record entries commits
+    /// 100 records at a time), at the price of memory up to `batchSize` ×
+    /// `batch.maxSize` records.
+    public var batchSize = 100
     /// How long one XREADGROUP waits for new entries; also bounds how long a
     /// graceful stop waits for the ingest thread.
     public var blockMilliseconds = 500
@@ -75,6 +82,8 @@ public struct APISettings: Sendable, Equatable {
 /// When `/ready` says yes.
 public struct ReadinessSettings: Sendable, Equatable {
     /// The most log entries the index may be behind and still be ready.
+    /// Entries, not records: once the log is batched, each is one worker
+    /// call of up to `batch.maxSize` records.
     public var maxLagEntries = 1_000
 
     public init() {}

@@ -177,19 +177,29 @@ final class LogIngestor {
         try redis.flush()
     }
 
-    /// The valid records of a batch; an entry without one is counted and
-    /// logged, and skipped.
+    /// The valid records of a batch, in log order: an entry holds one
+    /// record, or with a batched log every record one worker call applied
+    /// (``LogEntries``); all of them are inserted with the batch's last
+    /// entry ID, so an entry is committed whole. An entry with no record
+    /// field, or a record that is not valid, is counted and logged, and
+    /// skipped.
     private func validated(_ entries: [LogEntries.Entry]) -> [(record: TallyCore.Record, json: String)] {
         var records: [(record: TallyCore.Record, json: String)] = []
         records.reserveCapacity(entries.count)
         for entry in entries {
-            guard let body = entry.record else { continue }  // trimmed while pending: nothing to index
-            switch validator.validate(body) {
-            case .success(let record):
-                records.append((record, String(decoding: body, as: UTF8.self)))
-            case .failure(let rejection):
+            guard entry.hasFields else { continue }  // trimmed while pending: nothing to index
+            if entry.records.isEmpty {
                 metrics.unreadableEntries.increment()
-                logger.error("ingest: log entry \(entry.id) holds no valid record (\(rejection)); skipped")
+                logger.error("ingest: log entry \(entry.id) holds no record; skipped")
+            }
+            for body in entry.records {
+                switch validator.validate(body) {
+                case .success(let record):
+                    records.append((record, String(decoding: body, as: UTF8.self)))
+                case .failure(let rejection):
+                    metrics.unreadableEntries.increment()
+                    logger.error("ingest: log entry \(entry.id) holds an invalid record (\(rejection)); skipped")
+                }
             }
         }
         return records

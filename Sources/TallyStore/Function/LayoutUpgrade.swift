@@ -13,11 +13,19 @@ import TallyRedisClient
 /// outcomes are then moved into layout 4's claims, one destination's hash
 /// per atomic call (`tally_adopt_v4`); layout 3's claims are looked up
 /// until the last of them has expired.
+///
+/// The same call switches the log to one entry per Function call (`log
+/// batches` in the layout hash), on a Redis already on layout 4 too: run it
+/// once every aggregator reads batch entries (docs/operations.md, "Batched
+/// log entries").
 public struct LayoutUpgrade {
     public struct Report: Sendable, Equatable {
         /// False when the Redis was on layout 4 already (a repeated run
         /// still finishes an interrupted move of pending outcomes).
         public var switched = false
+        /// True when this run switched the log to batch entries (with the
+        /// layout, or on a layout 4 Redis the previous release wrote).
+        public var logBatched = false
         public var pendingHashes = 0
         public var pendingOutcomesMoved = 0
     }
@@ -40,8 +48,13 @@ public struct LayoutUpgrade {
             throw RedisError(.unexpectedReply, "\(TallyFunctionLibrary.upgrade): \(switched.errorMessage ?? "\(switched)")")
         }
         report.switched = answer == "upgraded"
-        progress(report.switched ? "switched to layout 4; layout 3's claims are looked up until the last has expired"
-            : "already on layout 4")
+        report.logBatched = answer == "upgraded" || answer == "log-batched"
+        switch answer {
+        case "upgraded":
+            progress("switched to layout 4, the log to one entry per batch; layout 3's claims are looked up until the last has expired")
+        case "log-batched": progress("already on layout 4; switched the log to one entry per batch")
+        default: progress("already on layout 4, the log in batches")
+        }
         var cursor = "0"
         repeat {
             let page = try connection.command(

@@ -118,9 +118,10 @@ public final class RecordStore {
     /// ``ApplyResult/failed(_:)``: that record is dead-lettered alone. An
     /// error about the server's state — out of memory, busy, loading, a
     /// read-only replica, a library missing, a layout changed under the
-    /// call — would fail every record alike and says nothing about them: it
-    /// is thrown, the caller reconnects (which reloads the libraries and
-    /// reads the layout again) and the batch is redelivered.
+    /// call, a batched log that cannot be appended to (`TRYAGAIN`) — would
+    /// fail every record alike and says nothing about them: it is thrown,
+    /// the caller reconnects (which reloads the libraries and reads the
+    /// layout again) and the batch is redelivered.
     public func receiveApplied(count: Int) throws(RedisError) -> [ApplyResult] {
         let results: [ApplyResult]
         switch applySentFor {

@@ -28,7 +28,10 @@
 -- seconds: layout 3's claims are looked up until they have all expired)
 -- and `v3-pending` ("migrating" until `tally store upgrade` has moved layout
 -- 3's pending outcomes into claims): then each record is also looked up
--- where layout 3 kept it.
+-- where layout 3 kept it. `log` `batches` (set on an empty Redis and by
+-- `tally store upgrade`): each call appends ONE log entry, field `records`,
+-- holding every record it applied; without it, one entry per record, field
+-- `record`, the only kind the previous release's aggregators read.
 
 -- Exact decimal arithmetic on plain non-negative decimal strings ("12.50"),
 -- for the rare amounts and totals that do not fit the integer fields.
@@ -277,9 +280,10 @@ end
 -- Applies the record whose arguments start at ARGV[at]; `claim` is what
 -- its claim key held when the call began, `claim_key` that key. Everything
 -- that can fail (a key of the wrong type, a malformed stored total, the
--- log append) happens before the record changes anything the call writes
--- at the end, so a record that fails leaves nothing behind and its
--- batchmates go on. Returns the status and what goes with it.
+-- log append when the log is not batched) happens before the record
+-- changes anything the call writes at the end, so a record that fails
+-- leaves nothing behind and its batchmates go on. Returns the status and
+-- what goes with it.
 local function apply_one(ctx, args, at, claim, claim_key)
   local record_id, fingerprint, base = args[at + RECORD_ID], args[at + FINGERPRINT], args[at + BASE]
   claim = ctx.claimed[record_id] or claim
@@ -322,8 +326,13 @@ local function apply_one(ctx, args, at, claim, claim_key)
   if first_of_reference then redis.call('SISMEMBER', keys.refs, reference) end
   local record = args[at + RECORD]
   local stored = fingerprint .. 'S' .. args[at + THRESHOLD] .. '\n' .. record .. '\n' .. raw(ref)
-  -- The one write made at once, and the last thing that can fail.
-  redis.call('XADD', ctx.log_key, '*', 'record', record)
+  if ctx.logged then
+    -- A batched log: the record joins the call's one entry (apply).
+    ctx.logged[#ctx.logged + 1] = record
+  else
+    -- The one write made at once, and the last thing that can fail.
+    redis.call('XADD', ctx.log_key, '*', 'record', record)
+  end
 
   commit(ref, rc, rf, rv, rf2, rv2, rf3, rv3)
   commit(sum, sc, sf, sv, sf2, sv2, sf3, sv3)
@@ -343,7 +352,7 @@ end
 -- layout 3 may still hold claims. Fails the whole call (a server-state
 -- error: the worker retries the batch) unless this Redis holds layout 4.
 local function context(keys, args)
-  local layout = redis.call('HMGET', keys[1], 'version', 'v3-switched-at', 'v3-pending')
+  local layout = redis.call('HMGET', keys[1], 'version', 'v3-switched-at', 'v3-pending', 'log')
   if layout[1] ~= '4' then
     return nil, redis.error_reply('TRYAGAIN this Redis holds tally layout ' .. tostring(layout[1] or 3) ..
       ', not 4; the worker applies with tally_apply_v3 until `tally store upgrade`')
@@ -355,6 +364,8 @@ local function context(keys, args)
     ahead = tonumber(args[3]),
     prefix = args[4],
     log_key = keys[2],
+    -- The applied records' canonical JSON, for the call's one log entry.
+    logged = layout[4] == 'batches' and {} or nil,
   }
   -- A layout 3 claim lives at most a bucket, the window and how far ahead
   -- a record may be dated past its last write: past that after the
@@ -426,7 +437,21 @@ local function apply(keys, args)
       replies[2 * i + 2] = type(status) == 'table' and (status.err or 'error') or tostring(status)
     end
   end
-  -- The batch's writes, each key once; none can fail after the reads above.
+  -- The batch's writes, each key once. A batched log's entry comes first:
+  -- it is the one write here that can fail (the log key of another type),
+  -- and failing it fails the whole call before anything is written —
+  -- TRYAGAIN, a server-state error like a missing Function: the batch is
+  -- redelivered. (A conflict's `conflicts` count, made at once, is counted
+  -- again then, as for any redelivered batch.) Canonical JSON holds no raw
+  -- newline (JSONWriter escapes every control character), so "\n" joins.
+  if ctx.logged and #ctx.logged > 0 then
+    local ok, failure = pcall(redis.call, 'XADD', ctx.log_key, '*', 'records', table.concat(ctx.logged, '\n'))
+    if not ok then
+      return redis.error_reply('TRYAGAIN cannot append to the log ' .. ctx.log_key .. ' (' ..
+        (type(failure) == 'table' and tostring(failure.err) or tostring(failure)) .. '); nothing of the batch was written')
+    end
+  end
+  -- None of these can fail after the reads above.
   for _, entry in ipairs(ctx.summary_order) do
     local fields, n = {}, 0
     for field, value in pairs(entry.changed) do
@@ -480,6 +505,9 @@ end
 -- with records applied by tally_v3 and no layout hash is on layout 3 until
 -- upgraded. Empty means no record was ever appended to the log: the
 -- aggregator creates the stream (empty) when it starts, possibly first.
+-- An empty Redis also gets `log batches`: no aggregator of the previous
+-- release has a record to read there (one that starts later must not be
+-- pointed at it: docs/operations.md, "Batched log entries").
 local function layout(keys, args)
   local version = redis.call('HGET', keys[1], 'version')
   if version then return version end
@@ -491,7 +519,7 @@ local function layout(keys, args)
     end
   end
   if empty then
-    redis.call('HSET', keys[1], 'version', '4')
+    redis.call('HSET', keys[1], 'version', '4', 'log', 'batches')
     return '4'
   end
   return '3'
@@ -501,11 +529,19 @@ end
 -- 3's claims are looked up until they have all expired (tally_apply_v4
 -- computes when from `v3-switched-at` and its dedup settings), its pending
 -- outcomes until `tally store upgrade` has moved them (tally_adopt_v4,
--- then HDEL v3-pending). Idempotent.
+-- then HDEL v3-pending). Also switches the log to one entry per call
+-- (`log batches`), on layout 4 too: run once every aggregator reads them.
+-- Idempotent. Answers 'upgraded' (layout and log switched), 'log-batched'
+-- (on layout 4 already: the log switched) or 'already'.
 local function upgrade(keys, args)
-  if redis.call('HGET', keys[1], 'version') == '4' then return 'already' end
+  local layout = redis.call('HMGET', keys[1], 'version', 'log')
+  if layout[1] == '4' then
+    if layout[2] == 'batches' then return 'already' end
+    redis.call('HSET', keys[1], 'log', 'batches')
+    return 'log-batched'
+  end
   local now = redis.call('TIME')[1]
-  redis.call('HSET', keys[1], 'version', '4', 'v3-switched-at', now, 'v3-pending', 'migrating')
+  redis.call('HSET', keys[1], 'version', '4', 'v3-switched-at', now, 'v3-pending', 'migrating', 'log', 'batches')
   return 'upgraded'
 end
 

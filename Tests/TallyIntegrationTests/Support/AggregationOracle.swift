@@ -3,10 +3,23 @@ import TallyCore
 import TallyRedisClient
 
 /// Writes records straight into a test's log stream (as the worker's
-/// Function does: one `record` field of canonical JSON), and computes what
-/// the aggregator must answer for any filters, with `Summary` arithmetic.
+/// Function does: one `record` field of canonical JSON per entry, or with a
+/// batched log one `records` field per call), and computes what the
+/// aggregator must answer for any filters, with `Summary` arithmetic.
 struct AggregationOracle {
     let records: [Record]
+
+    /// Batch entries, as `tally_apply_v4` writes them with `log batches`:
+    /// `perEntry` records' canonical JSON joined by newlines per entry.
+    static func appendBatched(_ records: [Record], perEntry: Int, to environment: TestEnvironment) throws {
+        let commands = stride(from: 0, to: records.count, by: perEntry).map { start in
+            RedisCommand("XADD", environment.layout.log, "*", "records",
+                records[start..<min(start + perEntry, records.count)].map(\.canonicalJSON).joined(separator: "\n"))
+        }
+        for reply in try environment.redis().pipeline(commands) where reply.errorMessage != nil {
+            throw TestFailure("XADD: \(reply)")
+        }
+    }
 
     static func append(_ records: [Record], to environment: TestEnvironment) throws {
         let redis = try environment.redis()

@@ -22,17 +22,9 @@ enum FaultReport {
     static func count(_ environment: TestEnvironment, oracle: Oracle, notifications: [OutputTap.Message]) throws -> Outcome {
         let redis = try environment.redis()
         var applied: [String: Int] = [:]
-        var cursor = "-"
-        while true {
-            let page = try redis.command(RedisCommand("XRANGE", environment.layout.log, cursor, "+", "COUNT", "10000")).elements ?? []
-            for entry in page {
-                guard let fields = entry.elements?.last?.elements, fields.count == 2, let json = fields[1].text,
-                    case .success(let record) = RecordValidator().validate(Array(json.utf8))
-                else { continue }
-                applied[record.recordId, default: 0] += 1
-            }
-            guard page.count == 10_000, let last = page.last?.elements?.first?.text else { break }
-            cursor = "(" + last
+        for body in try LogContents.records(redis, environment.layout.log) {
+            guard case .success(let record) = RecordValidator().validate(body) else { continue }
+            applied[record.recordId, default: 0] += 1
         }
         let notified = Set(notifications.compactMap(\.messageId))
         let lost = oracle.records.keys.filter { applied[$0] == nil || !notified.contains($0) }.count

@@ -21,17 +21,8 @@ enum FleetChecks {
                 #expect(summary == references[reference], "summary of \(destination)/\(reference)")
             }
         }
-        let entries = try redis.command(RedisCommand("XRANGE", environment.layout.log, "-", "+")).elements ?? []
         var logged: [String: Int] = [:]
-        for entry in entries {
-            guard let fields = entry.elements?.last?.elements, fields.count == 2, let json = fields[1].text,
-                case .success(let record) = RecordValidator().validate(Array(json.utf8))
-            else {
-                Issue.record("unreadable log entry \(entry)")
-                continue
-            }
-            logged[record.recordId, default: 0] += 1
-        }
+        for recordId in try LogContents.recordIds(redis, environment.layout.log) { logged[recordId, default: 0] += 1 }
         #expect(logged.count == oracle.records.count, "records in the log")
         #expect(logged.values.allSatisfy { $0 == 1 }, "a record logged twice: \(logged.filter { $0.value > 1 }.keys.sorted().prefix(5))")
         #expect(Set(logged.keys) == Set(oracle.records.keys))

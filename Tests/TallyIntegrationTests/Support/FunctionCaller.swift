@@ -32,12 +32,17 @@ struct FunctionCaller {
         PreparedRecord(try RecordValidator().validate(body).get(), alerts: alerts)
     }
 
-    /// One `tally_apply_v4` for `bodies`: each record's status and what goes with it.
-    func apply(_ bodies: [[UInt8]]) throws -> [(status: RedisReply, detail: RedisReply)] {
+    /// One `tally_apply_v4` for `bodies`, its reply as Redis gave it.
+    func applyReply(_ bodies: [[UInt8]]) throws -> RedisReply {
         let call = ApplyBatchCall(layout: layout, bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
         var command = RedisCommand()
         call.write(try bodies.map(prepared), into: &command)
-        let reply = try redis.command(command)
+        return try redis.command(command)
+    }
+
+    /// One `tally_apply_v4` for `bodies`: each record's status and what goes with it.
+    func apply(_ bodies: [[UInt8]]) throws -> [(status: RedisReply, detail: RedisReply)] {
+        let reply = try applyReply(bodies)
         guard let replies = reply.elements, replies.count == 2 * bodies.count else {
             throw TestFailure("\(ApplyBatchCall.function): \(reply)")
         }
@@ -90,5 +95,6 @@ struct FunctionCaller {
         try RecordStore.layout(of: redis, layout)
     }
 
-    var applications: Int { get throws { Int(try redis.command(RedisCommand("XLEN", layout.log)).integer ?? 0) } }
+    /// Records applied so far: records in the log, not entries.
+    var applications: Int { get throws { try LogContents.recordCount(redis, layout.log) } }
 }

@@ -73,9 +73,9 @@ final class RedisServerProcess {
         }
     }
 
-    /// `XLEN` of a stream on it.
-    func streamLength(_ key: String) throws -> Int {
-        Int(try connection().command(RedisCommand("XLEN", key)).integer ?? -1)
+    /// The records in a log stream on it (``LogContents``).
+    func loggedRecords(_ key: String) throws -> Int {
+        try LogContents.recordCount(try connection(), key)
     }
 
     /// SIGSTOP: its socket stays open and it answers nothing, so a primary

@@ -116,9 +116,10 @@ struct TestEnvironment {
         guard publisher.refused == 0 else { throw TestFailure("the broker refused \(publisher.refused) publishes") }
     }
 
-    /// Records applied so far: entries in this test's log stream.
+    /// Records applied so far: records in this test's log stream (an entry
+    /// holds a whole call's records once the log is batched).
     func appliedCount() throws -> Int {
-        Int(try redis().command(RedisCommand("XLEN", layout.log)).integer ?? 0)
+        try LogContents.recordCount(try redis(), layout.log)
     }
 
     /// Ready messages left in the work queue.

@@ -220,22 +220,6 @@ import Testing
     }
 
     func loggedRecordIds(_ environment: TestEnvironment) throws -> [String] {
-        let redis = try environment.redis()
-        var ids: [String] = []
-        var start = "-"
-        while true {
-            let reply = try redis.command(RedisCommand("XRANGE", environment.layout.log, start, "+", "COUNT", "1000"))
-            guard let entries = reply.elements, !entries.isEmpty else { break }
-            for entry in entries {
-                guard let parts = entry.elements, parts.count == 2, let id = parts[0].text, let fields = parts[1].elements else { continue }
-                start = "(" + id
-                for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].text == "record" {
-                    if let body = fields[index + 1].text, case .string(let recordId)? = try? JSONParser.parse(body)["recordId"] {
-                        ids.append(recordId)
-                    }
-                }
-            }
-        }
-        return ids
+        try LogContents.recordIds(try environment.redis(), environment.layout.log)
     }
 }
