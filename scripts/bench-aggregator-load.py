@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Writes RESP for `redis-cli --pipe`: N XADD entries into <prefix>:log, each
-one `record` field holding canonical record JSON exactly as the worker's
-Function appends it (Record.canonicalJSON: fixed field order, value a string).
+"""Writes RESP for `redis-cli --pipe`: N records into <prefix>:log as the
+worker's Function appends them with a batched log (`log batches`): one entry
+per PER_ENTRY records (environment, default 500, a full worker batch), field
+`records`, their canonical JSON joined by newlines (Record.canonicalJSON:
+fixed field order, value a string). PER_ENTRY=1 writes one entry per record,
+field `record`, as the previous release did.
 
 Layout of the data (deterministic, seed 1): 1,000 destinations, records
 spread evenly over 100 days from 2026-01-01 (10,000 a day for 1,000,000),
@@ -13,7 +16,10 @@ import random
 import sys
 from datetime import datetime, timedelta, timezone
 
+import os
+
 prefix, count = sys.argv[1], int(sys.argv[2])
+per_entry = max(1, int(os.environ.get("PER_ENTRY", "500")))
 days = 100
 random.seed(1)
 key = f"{prefix}:log".encode()
@@ -23,6 +29,7 @@ units = ["EUR", "USD", "kWh"]
 sources = ["billing", "payments", "meter", "refunds"]
 out = sys.stdout.buffer
 chunk = []
+batch = []
 
 
 def bulk(b: bytes) -> bytes:
@@ -50,7 +57,11 @@ for i in range(count):
             random.randrange(50),
         )
     ).encode()
-    chunk.append(b"*5\r\n" + bulk(b"XADD") + bulk(key) + bulk(b"*") + bulk(b"record") + bulk(record))
+    batch.append(record)
+    if len(batch) == per_entry or i == count - 1:
+        field = b"record" if per_entry == 1 else b"records"
+        chunk.append(b"*5\r\n" + bulk(b"XADD") + bulk(key) + bulk(b"*") + bulk(field) + bulk(b"\n".join(batch)))
+        batch.clear()
     if len(chunk) == 10000:
         out.write(b"".join(chunk))
         chunk.clear()

@@ -40,7 +40,7 @@ TALLY_SKIP_DEPS=1 "$here/up.sh" redis >&2
 mkdir -p "$work"
 redis() { redis-cli -h 127.0.0.1 -p "$TALLY_REDIS_PORT" "$@"; }
 
-log "writing $records log entries"
+log "writing $records records into the log (PER_ENTRY=${PER_ENTRY:-500} per entry)"
 t0=$(now_ns)
 python3 "$here/bench-aggregator-load.py" "$prefix" "$records" | redis --pipe >&2
 log "loaded in $(elapsed "$t0") s; XLEN $(redis XLEN "$prefix:log")"

@@ -80,7 +80,31 @@ total=$((readings + matches))
 log "fleet drain: $workers workers, $total records queued"
 t0=$(now_ns)
 TALLY_AGGREGATOR=0 WORKERS="$workers" TALLY_SKIP_DEPS=1 "$here/up.sh" workers >&2
-applied() { [[ "$(redis XLEN tally:log)" -ge "$total" ]]; }
+# Records in the log, counted from the last entry seen on: an entry is one
+# record (`record`) or, with a batched log, one worker batch (`records`,
+# newline-joined).
+log_records=0 log_last=-
+count_log_records() {
+    local reply
+    mapfile -t reply < <(redis --raw EVAL "
+        local n, last = 0, ARGV[1]
+        while true do
+          local page = redis.call('XRANGE', KEYS[1], last == '-' and '-' or '(' .. last, '+', 'COUNT', 1000)
+          if #page == 0 then break end
+          for _, entry in ipairs(page) do
+            local fields = entry[2]
+            for i = 1, #fields, 2 do
+              if fields[i] == 'record' then n = n + 1
+              elseif fields[i] == 'records' then n = n + select(2, string.gsub(fields[i + 1], '\\n', '')) + 1 end
+            end
+            last = entry[1]
+          end
+        end
+        return {n, last}" 1 tally:log "$log_last")
+    [[ ${#reply[@]} -eq 2 ]] || return 1
+    log_records=$((log_records + reply[0])) log_last=${reply[1]}
+}
+applied() { count_log_records && [[ "$log_records" -ge "$total" ]]; }
 wait_for 14400 "$total records applied" "" applied || die "the fleet did not apply $total records"
 drain_s=$(elapsed "$t0")
 WORKERS=0 TALLY_SKIP_DEPS=1 "$here/up.sh" workers >/dev/null 2>&1 || true
