@@ -12,6 +12,9 @@ import Logging
 struct IngestProfile {
     var batches = 0
     var entries = 0
+    /// Valid records in those entries (an entry of a batched log holds a
+    /// worker batch's).
+    var records = 0
     var read: Duration = .zero
     var validate: Duration = .zero
     var commit: Duration = .zero
@@ -27,9 +30,9 @@ struct IngestProfile {
             return
         }
         let wall = ContinuousClock.now - since
-        let rate = Double(entries) / max(wall.seconds, 1e-9)
+        let rate = Double(records) / max(wall.seconds, 1e-9)
         logger.info(
-            "ingest: caught up: \(entries) entries in \(batches) batches, \(wall.formatted) (\(Int(rate)) entries/s); read \(read.formatted), validate \(validate.formatted), commit \(commit.formatted)"
+            "ingest: caught up: \(records) records in \(entries) entries, \(batches) batches, \(wall.formatted) (\(Int(rate)) records/s); read \(read.formatted), validate \(validate.formatted), commit \(commit.formatted)"
         )
         self = IngestProfile()
     }

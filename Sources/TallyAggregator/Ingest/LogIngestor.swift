@@ -154,6 +154,7 @@ final class LogIngestor {
             status.recordIngested(inserted)
             profile.batches += 1
             profile.entries += entries.count
+            profile.records += records.count
             if stopping {
                 let acked = try redis.readReply()
                 if let error = acked.errorMessage { throw RedisError(.unexpectedReply, "XACK: \(error)") }

@@ -10,7 +10,8 @@ public final class AggregatorMetrics: Sendable {
     let ingestedRecords: Counter
     /// Log entries read (including re-reads of records already indexed).
     let readEntries: Counter
-    /// Log entries that did not hold a valid record (skipped, logged).
+    /// Records in the log that are not valid, and entries that hold no
+    /// record (skipped, logged). The name predates batch entries.
     let unreadableEntries: Counter
     /// Log entries removed by XTRIM.
     let trimmedEntries: Counter
@@ -26,7 +27,7 @@ public final class AggregatorMetrics: Sendable {
         readEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_read", "total",
                 "Log stream entries read, re-reads included."))
         unreadableEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_unreadable", "total",
-                "Log entries without a valid record (skipped)."))
+                "Log records that are not valid, and entries without a record (skipped)."))
         trimmedEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_trimmed", "total",
                 "Log entries removed by XTRIM."))
         indexLag = registry.makeGauge(descriptor: Self.named("tally_aggregator_index_lag", "entries",
