@@ -34,17 +34,14 @@ public struct IndexSettings: Sendable, Equatable {
 public struct StreamSettings: Sendable, Equatable {
     /// The consumer group: one per aggregator replica (each has its own index).
     public var group = "aggregator"
-    /// Entries read, committed and acknowledged together (at most: a batch
-    /// holds what the log has; XREADGROUP COUNT). An entry is one record,
-    /// or once the log is batched (`log batches`) every record of one
-    /// worker call: up to the workers' `batch.maxSize` (500), so up to
-    /// 50,000 records (~50 MiB decoded) per batch. Large enough that a
-    /// commit holds many records, because SQLite's cost per commit (index
-    /// pages written to the WAL) barely grows with its size; raise it for a
-    /// log of small entries (a rebuild from single-record entries commits
-    /// 100 records at a time), at the price of memory up to `batchSize` ×
-    /// `batch.maxSize` records.
-    public var batchSize = 100
+    /// About how many records are read, committed and acknowledged
+    /// together (at most: a batch holds what the log has). An entry holds
+    /// one record, or with a batched log (`log batches`) every record of
+    /// one worker call, so each read asks (XREADGROUP COUNT) for as many
+    /// entries as held this many records in the read before. Large,
+    /// because SQLite's cost per commit (index pages written to the WAL)
+    /// barely grows with its size.
+    public var batchSize = 10_000
     /// How long one XREADGROUP waits for new entries; also bounds how long a
     /// graceful stop waits for the ingest thread.
     public var blockMilliseconds = 500

@@ -8,7 +8,7 @@ import TallyStore
 /// Tails the `tally:log` stream into the index. A blocking loop that owns
 /// its Redis connection, so it runs on its own thread (see ``IngestService``).
 ///
-/// Per batch: XREADGROUP up to `batchSize` entries, validate each record,
+/// Per batch: XREADGROUP about `batchSize` records' worth of entries, validate each record,
 /// INSERT OR IGNORE them all plus the batch's last entry ID in one SQLite
 /// transaction, and only then XACK. A crash anywhere leaves the entries
 /// pending or redelivered, and re-reading them inserts nothing twice. The
@@ -32,6 +32,11 @@ final class LogIngestor {
     private static let consumer = "indexer"
 
     private var profile = IngestProfile()
+    /// Records per entry in the last batch read: an entry holds one record,
+    /// or with a batched log a whole worker batch, so XREADGROUP asks for
+    /// as many entries as held `stream.batchSize` records last time. Starts
+    /// at a full worker batch, the most an entry holds by default.
+    private var recordsPerEntry = 500
     private var lastLagCheck = ContinuousClock.now - .seconds(60)
     private var lastTrim = ContinuousClock.now
 
@@ -134,6 +139,7 @@ final class LogIngestor {
             started = ContinuousClock.now
             let records = validated(entries)
             profile.validate += ContinuousClock.now - started
+            recordsPerEntry = max(1, (records.count + entries.count - 1) / entries.count)
             let last = entries[entries.count - 1].id
             // A stop lets the batch in flight finish (commit and ack) but
             // asks for no next one.
@@ -166,7 +172,8 @@ final class LogIngestor {
     /// Sends (without waiting for the reply) the XREADGROUP of the next
     /// batch: pending entries after `pendingAfter`, or new ones when nil.
     private func sendRead(_ redis: RedisConnection, after pendingAfter: String?) throws {
-        var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(configuration.stream.batchSize)")
+        let count = max(1, configuration.stream.batchSize / recordsPerEntry)
+        var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)")
         if pendingAfter == nil {
             command.append("BLOCK")
             command.append("\(configuration.stream.blockMilliseconds)")
