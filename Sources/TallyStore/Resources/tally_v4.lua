@@ -113,19 +113,21 @@ local function summary(ctx, key)
     if entry.error then error(entry.error) end
     return entry
   end
-  local ok, flat = pcall(redis.call, 'HGETALL', key)
-  if not ok then
-    entry = {error = type(flat) == 'table' and flat.err or tostring(flat)}
+  local flat = redis.pcall('HGETALL', key)  -- the error pcall(redis.call) gave, without a pcall
+  if flat.err then
+    entry = {error = flat.err}
     ctx.summaries[key] = entry
     error(entry.error)
   end
-  entry = {key = key, flat = flat, changed = {}, unchanged = true}
+  -- Every field an entry gets, in its constructor: one allocation.
+  entry = {key = key, flat = flat, changed = {}, unchanged = true, raw = false, had_count = false}
   ctx.summaries[key] = entry
   ctx.summary_order[#ctx.summary_order + 1] = entry
   return entry
 end
 
--- A field's current value in a summary, or nil.
+-- A field's current value in a summary, or nil (a string, or a number
+-- `kept` kept).
 local function value_of(entry, field)
   local value = entry.changed[field]
   if value then return value end
@@ -134,6 +136,131 @@ local function value_of(entry, field)
     if flat[i] == field then return flat[i + 1] end
   end
   return nil
+end
+
+-- The count, integer total and scale a record reads in a summary, in one
+-- pass over `flat` (not three value_of) that stops once all three are
+-- known. Notes whether the summary had a count: if not, the reference is new.
+local function current(entry, field, scale_field)
+  local changed = entry.changed
+  local count, total, scale = changed.count, changed[field], changed[scale_field]
+  if count == nil or total == nil or scale == nil then
+    local flat = entry.flat
+    for i = 1, #flat, 2 do  -- a hash's fields are distinct; `changed` comes first
+      local f = flat[i]
+      if f == 'count' then count = count or flat[i + 1] elseif f == field then total = total or flat[i + 1]
+      elseif f == scale_field then scale = scale or flat[i + 1] end
+      if count and total and scale then break end
+    end
+  end
+  entry.had_count = count ~= nil
+  return count, total, scale
+end
+
+-- The exact field of an integer total's sign and unit: P:kWh -> p:kWh.
+local function exact_field_of(field)
+  return (string.sub(field, 1, 1) == 'P' and 'p' or 'n') .. string.sub(field, 2)
+end
+
+-- A non-negative integer below 2^53 read from a stored field ('' or
+-- absent: 0); raises on anything else, before the record writes anything.
+local function stored_integer(field, text)
+  if text == nil then return 0 end
+  local n = tonumber(text)
+  if n == nil or n < 0 or n ~= math.floor(n) or n >= 2 ^ 53 then
+    error('malformed ' .. field .. ' = ' .. text)
+  end
+  return n
+end
+
+-- 10^n for the scale differences amounts have: a lookup, not a pow() (both
+-- exact: 10^22 is the last power of ten a double holds exactly); a scale's
+-- text read by a lookup too, not by tonumber (strtod, twice).
+local POW10, SCALE_OF = {[0] = 1}, {['0'] = 0}
+for n = 1, 22 do POW10[n], SCALE_OF[n .. ''] = POW10[n - 1] * 10, n end  -- no string library while loading
+local kept, text -- defined below, beside `commit`, which writes what they keep
+
+-- The fields a record changes in a summary, computed without changing it:
+-- up to four field, value pairs after the count (the integer total, its
+-- scale when it grows, the exact total when something goes there).
+-- Raises on a malformed stored value, before anything of the record is
+-- written. The amount's scale and significand come parsed, once for both
+-- summaries; the count and the total are kept as numbers (`kept`).
+local function updates(entry, field, scale_field, scale, amount, amount_scale, significand)
+  local stored_count, stored_total, stored_scale = current(entry, field, scale_field)
+  local count = tonumber(stored_count or 0)
+  if count == nil then error('malformed count ' .. tostring(stored_count)) end
+  count = kept(count + 1, '%d')
+  if scale == '' then
+    local exact = exact_field_of(field)
+    return count, exact, add(value_of(entry, exact) or '0', amount)
+  end
+  -- An integer total <P|N>:<unit> is the sum of its amounts' significands at
+  -- the scale in <P|N>s:<unit> (absent: 0), which is the largest scale of
+  -- those amounts, as an exact sum's is. An amount of a larger scale first
+  -- rescales the total; one of a smaller scale is rescaled to it. Whatever
+  -- would reach 10^15 (a total, a rescaled amount) goes to the exact decimal
+  -- field instead, so that every integer stays exact in a double.
+  local total = stored_integer(field, stored_total)
+  local total_scale = SCALE_OF[stored_scale] or stored_integer(scale_field, stored_scale)
+  local exact_field, exact = nil, nil
+  local new_scale = nil
+  if amount_scale > total_scale then
+    local factor = POW10[amount_scale - total_scale] or 10 ^ (amount_scale - total_scale)
+    if total * factor >= INTEGER_LIMIT then
+      exact_field = exact_field_of(field)
+      exact = add(value_of(entry, exact_field) or '0', place_scaled(total, total_scale))
+      total = 0
+    else
+      total = total * factor
+    end
+    new_scale = scale
+    total_scale = amount_scale
+  elseif amount_scale < total_scale then
+    local factor = POW10[total_scale - amount_scale] or 10 ^ (total_scale - amount_scale)
+    if significand * factor >= INTEGER_LIMIT then
+      -- Too wide once rescaled: this amount goes to the exact field alone.
+      exact_field = exact_field_of(field)
+      return count, exact_field, add(value_of(entry, exact_field) or '0', place_scaled(significand, amount_scale))
+    end
+    significand = significand * factor
+  end
+  if total >= INTEGER_LIMIT then
+    exact_field = exact_field_of(field)
+    exact = add(exact or value_of(entry, exact_field) or '0', place_scaled(total, total_scale))
+    total = 0
+  end
+  local value = kept(total + significand, '%.0f')
+  if new_scale then
+    return count, field, value, scale_field, new_scale, exact_field, exact
+  end
+  return count, field, value, exact_field, exact
+end
+
+-- A count or an integer total as `changed` keeps it: the number itself,
+-- rendered ('%d', by `text`) only when the summary is written or read back
+-- (a destination's summary is changed by many records of a call: a string
+-- made and interned for each would be dropped). Kept as a number only if a
+-- positive integer below 2^53, which '%d' prints as `format` ('%d' for a
+-- count, '%.0f' for a total, as before) does; anything else is rendered now.
+function kept(n, format)
+  if n > 0 and n < 9007199254740992 and n % 1 == 0 then return n end
+  return string.format(format, n)
+end
+
+-- A value of `changed` as Redis stores it.
+function text(value)
+  if type(value) == 'number' then return string.format('%d', value) end
+  return value
+end
+
+local function commit(entry, count, field, value, field2, value2, field3, value3)
+  local changed = entry.changed
+  changed.count = count
+  changed[field] = value
+  if field2 then changed[field2] = value2 end
+  if field3 then changed[field3] = value3 end
+  entry.unchanged = false
 end
 
 -- The summary as the worker reads it back: fields and values, one per line.
@@ -150,92 +277,10 @@ local function raw(entry)
     end
   end
   for field, value in pairs(changed) do
-    out[n + 1], out[n + 2] = field, value
+    out[n + 1], out[n + 2] = field, text(value)
     n = n + 2
   end
   return table.concat(out, '\n')
-end
-
--- The exact field of an integer total's sign and unit: P:kWh -> p:kWh.
-local function exact_field_of(field)
-  return (string.sub(field, 1, 1) == 'P' and 'p' or 'n') .. string.sub(field, 2)
-end
-
--- A non-negative integer below 2^53 read from a stored field ('' or
--- absent: 0); raises on anything else, before the record writes anything.
-local function stored_integer(entry, field)
-  local text = value_of(entry, field)
-  if text == nil then return 0 end
-  local n = tonumber(text)
-  if n == nil or n < 0 or n ~= math.floor(n) or n >= 2 ^ 53 then
-    error('malformed ' .. field .. ' = ' .. text)
-  end
-  return n
-end
-
--- The fields a record changes in a summary, computed without changing it:
--- up to four field, value pairs after the count (the integer total, its
--- scale when it grows, the exact total when something goes there).
--- Raises on a malformed stored value, before anything of the record is
--- written. Strings are made only where needed: each one Lua makes is
--- hashed whole and interned.
---
--- An integer total <P|N>:<unit> is the sum of its amounts' significands at
--- the scale in <P|N>s:<unit> (absent: 0), which is the largest scale of
--- those amounts, as an exact sum's is. An amount of a larger scale first
--- rescales the total; one of a smaller scale is rescaled to it. Whatever
--- would reach 10^15 (a total, a rescaled amount) goes to the exact decimal
--- field instead, so that every integer stays exact in a double.
-local function updates(entry, field, scale_field, scale, amount)
-  local stored_count = value_of(entry, 'count')
-  local count = tonumber(stored_count or 0)
-  if count == nil then error('malformed count ' .. tostring(stored_count)) end
-  count = string.format('%d', count + 1)
-  if scale == '' then
-    local exact = exact_field_of(field)
-    return count, exact, add(value_of(entry, exact) or '0', amount)
-  end
-  local total, total_scale = stored_integer(entry, field), stored_integer(entry, scale_field)
-  local amount_scale, significand = tonumber(scale), tonumber(amount)
-  local exact_field, exact = nil, nil
-  local new_scale = nil
-  if amount_scale > total_scale then
-    if total * 10 ^ (amount_scale - total_scale) >= INTEGER_LIMIT then
-      exact_field = exact_field_of(field)
-      exact = add(value_of(entry, exact_field) or '0', place_scaled(total, total_scale))
-      total = 0
-    else
-      total = total * 10 ^ (amount_scale - total_scale)
-    end
-    new_scale = scale
-    total_scale = amount_scale
-  elseif amount_scale < total_scale then
-    if significand * 10 ^ (total_scale - amount_scale) >= INTEGER_LIMIT then
-      -- Too wide once rescaled: this amount goes to the exact field alone.
-      exact_field = exact_field_of(field)
-      return count, exact_field, add(value_of(entry, exact_field) or '0', place_scaled(significand, amount_scale))
-    end
-    significand = significand * 10 ^ (total_scale - amount_scale)
-  end
-  if total >= INTEGER_LIMIT then
-    exact_field = exact_field_of(field)
-    exact = add(exact or value_of(entry, exact_field) or '0', place_scaled(total, total_scale))
-    total = 0
-  end
-  local value = string.format('%.0f', total + significand)
-  if new_scale then
-    return count, field, value, scale_field, new_scale, exact_field, exact
-  end
-  return count, field, value, exact_field, exact
-end
-
-local function commit(entry, count, field, value, field2, value2, field3, value3)
-  local changed = entry.changed
-  changed.count = count
-  changed[field] = value
-  if field2 then changed[field2] = value2 end
-  if field3 then changed[field3] = value3 end
-  entry.unchanged = false
 end
 
 -- A destination's keys, made once per call.
@@ -283,7 +328,8 @@ end
 -- log append when the log is not batched) happens before the record
 -- changes anything the call writes at the end, so a record that fails
 -- leaves nothing behind and its batchmates go on. Returns the status and
--- what goes with it.
+-- what goes with it (a record that fails: the error's message, which
+-- starts with its place in this file, user_function:<line>:).
 local function apply_one(ctx, args, at, claim, claim_key)
   local record_id, fingerprint, base = args[at + RECORD_ID], args[at + FINGERPRINT], args[at + BASE]
   claim = ctx.claimed[record_id] or claim
@@ -304,9 +350,12 @@ local function apply_one(ctx, args, at, claim, claim_key)
     redis.call('HINCRBY', base .. ':stats', 'conflicts', 1)
     return 'conflict', ''
   end
-  local record_time = tonumber(args[at + TIME])
-  if record_time < ctx.now - ctx.window then return 'outside-window', 'old' end
-  if record_time > ctx.now + ctx.ahead then return 'outside-window', 'future' end
+  -- TIME and AMOUNT (with a SCALE) are the worker's decimal digits: read
+  -- with `+ 0`, one strtod, where tonumber makes two (it checks, then
+  -- converts). Anything else would fail the record either way.
+  local record_time = args[at + TIME] + 0
+  if record_time < ctx.oldest then return 'outside-window', 'old' end
+  if record_time > ctx.newest then return 'outside-window', 'future' end
 
   local reference = args[at + REFERENCE]
   local keys = keys_of(ctx, base)
@@ -318,11 +367,14 @@ local function apply_one(ctx, args, at, claim, claim_key)
   local ref = summary(ctx, ref_key)
   local sum = summary(ctx, keys.sum)
   local field, scale_field, scale, amount = args[at + FIELD], args[at + SCALE_FIELD], args[at + SCALE], args[at + AMOUNT]
-  local rc, rf, rv, rf2, rv2, rf3, rv3 = updates(ref, field, scale_field, scale, amount)
-  local sc, sf, sv, sf2, sv2, sf3, sv3 = updates(sum, field, scale_field, scale, amount)
+  -- Parsed once for both summaries (SCALE empty: AMOUNT is a decimal).
+  local amount_scale, significand = nil, nil
+  if scale ~= '' then amount_scale, significand = SCALE_OF[scale] or tonumber(scale), amount + 0 end
+  local rc, rf, rv, rf2, rv2, rf3, rv3 = updates(ref, field, scale_field, scale, amount, amount_scale, significand)
+  local sc, sf, sv, sf2, sv2, sf3, sv3 = updates(sum, field, scale_field, scale, amount, amount_scale, significand)
   -- The references set is written only for a reference's first record;
   -- only then is it read first, so a key of the wrong type fails here.
-  local first_of_reference = value_of(ref, 'count') == nil
+  local first_of_reference = not ref.had_count
   if first_of_reference then redis.call('SISMEMBER', keys.refs, reference) end
   local record = args[at + RECORD]
   local stored = fingerprint .. 'S' .. args[at + THRESHOLD] .. '\n' .. record .. '\n' .. raw(ref)
@@ -342,9 +394,11 @@ local function apply_one(ctx, args, at, claim, claim_key)
     ctx.new_refs[n + 2] = reference
   end
   ctx.claimed[record_id] = stored
-  local n = #ctx.new_claims
-  ctx.new_claims[n + 1] = claim_key
-  ctx.new_claims[n + 2] = stored
+  -- Counted, not measured: # on a growing table is a binary search.
+  local new_claims, n = ctx.new_claims, ctx.claim_count
+  new_claims[n + 1] = claim_key
+  new_claims[n + 2] = stored
+  ctx.claim_count = n + 2
   return 'applied', stored
 end
 
@@ -367,6 +421,8 @@ local function context(keys, args)
     -- The applied records' canonical JSON, for the call's one log entry.
     logged = layout[4] == 'batches' and {} or nil,
   }
+  -- The window's bounds, computed once for every record.
+  ctx.oldest, ctx.newest = ctx.now - ctx.window, ctx.now + ctx.ahead
   -- A layout 3 claim lives at most a bucket, the window and how far ahead
   -- a record may be dated past its last write: past that after the
   -- switch, none is left. Computed from this call's own dedup settings,
@@ -414,13 +470,13 @@ local function apply(keys, args)
   if not ctx then return refusal end
   local count = tonumber(args[5])
   ctx.summaries, ctx.summary_order, ctx.keys = {}, {}, {}
-  ctx.claimed, ctx.new_claims, ctx.new_refs = {}, {}, {}
+  ctx.claimed, ctx.new_claims, ctx.new_refs, ctx.claim_count = {}, {}, {}, 0
   -- Every claim of the batch in one read.
-  local claim_keys, claims = {}, {}
+  local claim_keys, claims, claim_prefix = {}, {}, ctx.prefix .. ':c:'
   for from = 0, count - 1, CHUNK do
     local chunk = {}
     for i = from, math.min(from + CHUNK, count) - 1 do
-      local key = ctx.prefix .. ':c:' .. args[6 + i * RECORD_ARGS + RECORD_ID]
+      local key = claim_prefix .. args[6 + i * RECORD_ARGS + RECORD_ID]
       claim_keys[i + 1] = key
       chunk[#chunk + 1] = key
     end
@@ -452,10 +508,13 @@ local function apply(keys, args)
     end
   end
   -- None of these can fail after the reads above.
+  -- One list of arguments for them all, used up to `n` each time: a table
+  -- per summary would be allocated and grown for each.
+  local fields = {}
   for _, entry in ipairs(ctx.summary_order) do
-    local fields, n = {}, 0
+    local n = 0
     for field, value in pairs(entry.changed) do
-      fields[n + 1], fields[n + 2] = field, value
+      fields[n + 1], fields[n + 2] = field, text(value)
       n = n + 2
     end
     for from = 1, n, 2 * CHUNK do
@@ -463,8 +522,8 @@ local function apply(keys, args)
     end
   end
   for i = 1, #ctx.new_refs, 2 do redis.call('SADD', ctx.new_refs[i], ctx.new_refs[i + 1]) end
-  for from = 1, #ctx.new_claims, 2 * CHUNK do
-    redis.call('MSET', unpack(ctx.new_claims, from, math.min(from + 2 * CHUNK, #ctx.new_claims + 1) - 1))
+  for from = 1, ctx.claim_count, 2 * CHUNK do
+    redis.call('MSET', unpack(ctx.new_claims, from, math.min(from + 2 * CHUNK, ctx.claim_count + 1) - 1))
   end
   return replies
 end
@@ -483,10 +542,12 @@ end
 local function forget(keys, args)
   local layout = redis.call('HMGET', keys[1], 'version', 'v3-pending')
   local layout3 = layout[1] ~= '4' or layout[2] == 'migrating'
-  local prefix = args[2]
-  local expire_at = tonumber(redis.call('TIME')[1]) + tonumber(args[1]) + 1
+  local claim_prefix = args[2] .. ':c:'
+  -- Rendered once: a number passed to redis.call is printed (%.17g) on
+  -- every call.
+  local expire_at = string.format('%d', tonumber(redis.call('TIME')[1]) + tonumber(args[1]) + 1)
   for i = 3, #args, 3 do
-    local claim_key, fingerprint = prefix .. ':c:' .. args[i], args[i + 2]
+    local claim_key, fingerprint = claim_prefix .. args[i], args[i + 2]
     if #fingerprint ~= 16 then
       -- Not sent: the claim's own first 16 characters are the fingerprint.
       local claim = redis.call('GET', claim_key)
