@@ -145,11 +145,12 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-python3 - "$reports" "$RECORDS" "$ROUNDS" <<'PY' | tee "$results"
+python3 - "$reports" "$RECORDS" "$ROUNDS" "$AGGREGATOR" <<'PY' | tee "$results"
 import glob, os, re, sys
 reports, records, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+aggregator = "the aggregator indexing" if sys.argv[4] == "1" else "no aggregator"
 rows = [line.split() for line in open(os.path.join(reports, "cpu-rows.txt")) if line.strip()]
-print(f"CPU µs per record by process, {records:,} records per run, 1 worker, release build, no aggregator")
+print(f"CPU µs per record by process, {records:,} records per run, 1 worker, release build, {aggregator}")
 print()
 aggregating = any(float(row[6]) > 0 for row in rows)
 print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |" + (" aggregator |" if aggregating else ""))

@@ -11,43 +11,14 @@ CPU time on a shared machine is not).
 
   scripts/redis-function-cost.py [--lua FILE] [--records N] [--rounds R] [--callgrind]
 """
-import argparse, os, random, shutil, socket, subprocess, sys, tempfile, time
+import argparse, os, random, shutil, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_LUA = os.path.join(HERE, '..', 'Sources', 'TallyStore', 'Resources', 'tally_v4.lua')
 CLK = os.sysconf('SC_CLK_TCK')
+sys.path.insert(0, HERE)
+from redis_resp import Redis  # noqa: E402
 
-
-def encode(args):
-    out = [b'*%d\r\n' % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += [b'$%d\r\n' % len(a), a, b'\r\n']
-    return b''.join(out)
-
-
-class Redis:
-    def __init__(self, port):
-        self.s = socket.create_connection(('127.0.0.1', port))
-        self.f = self.s.makefile('rb')
-
-    def reply(self):
-        line = self.f.readline()[:-2]
-        kind, rest = line[:1], line[1:]
-        if kind == b'+': return rest
-        if kind == b'-': raise RuntimeError(rest.decode())
-        if kind == b':': return int(rest)
-        if kind == b'$':
-            n = int(rest)
-            return None if n < 0 else self.f.read(n + 2)[:-2]
-        if kind == b'*':
-            n = int(rest)
-            return None if n < 0 else [self.reply() for _ in range(n)]
-        raise ValueError(line)
-
-    def __call__(self, *args):
-        self.s.sendall(encode(args))
-        return self.reply()
 
 
 def record(rnd, i, tag, now):

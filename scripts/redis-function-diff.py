@@ -34,6 +34,8 @@ PREFIX = 'tally'
 BUCKET_SECONDS, BUCKETS, AHEAD = 3600, 8, 600
 WINDOW = BUCKET_SECONDS * (BUCKETS - 1)
 KEEP = WINDOW + AHEAD
+sys.path.insert(0, HERE)
+from redis_resp import Redis  # noqa: E402
 
 
 class Err(str):
@@ -41,39 +43,6 @@ class Err(str):
 
     def __repr__(self):
         return 'Err(%s)' % str.__repr__(self)
-
-
-def encode(args):
-    out = [b'*%d\r\n' % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += [b'$%d\r\n' % len(a), a, b'\r\n']
-    return b''.join(out)
-
-
-class Redis:
-    def __init__(self, port):
-        import socket
-        self.s = socket.create_connection(('127.0.0.1', port))
-        self.f = self.s.makefile('rb')
-
-    def reply(self):
-        line = self.f.readline()[:-2]
-        kind, rest = line[:1], line[1:]
-        if kind == b'+': return rest
-        if kind == b'-': return Err(rest.decode())
-        if kind == b':': return int(rest)
-        if kind == b'$':
-            n = int(rest)
-            return None if n < 0 else self.f.read(n + 2)[:-2]
-        if kind == b'*':
-            n = int(rest)
-            return None if n < 0 else [self.reply() for _ in range(n)]
-        raise ValueError(line)
-
-    def __call__(self, *args):
-        self.s.sendall(encode(args))
-        return self.reply()
 
 
 class Pair:
@@ -290,7 +259,7 @@ def run(options):
         for port in PORTS:
             for _ in range(100):
                 try:
-                    c = Redis(port)
+                    c = Redis(port, error=Err)
                     if c('PING') == b'PONG': break
                 except OSError:
                     time.sleep(0.05)
