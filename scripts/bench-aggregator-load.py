@@ -36,6 +36,13 @@ def bulk(b: bytes) -> bytes:
     return b"$%d\r\n%s\r\n" % (len(b), b)
 
 
+if per_entry > 1:
+    # What a batched log's Redis says of itself: the aggregator sizes its
+    # reads for entries of up to 500 records from it (LogIngestor).
+    layout = f"{prefix}:layout".encode()
+    out.write(b"*6\r\n" + bulk(b"HSET") + bulk(layout) + bulk(b"version") + bulk(b"4") + bulk(b"log") + bulk(b"batches"))
+
+
 for i in range(count):
     day = min(i // per_day, days - 1)
     second = (i % per_day) * 86400 // per_day

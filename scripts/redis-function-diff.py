@@ -11,8 +11,8 @@ by name during a rolling upgrade.
 
   scripts/redis-function-diff.py [--old FILE] [--new FILE] [--seed N] [--batches N]
 
---old defaults to tally_v4.lua as on main (git show main:...), --new to the
-working tree's. Covers: new records, duplicates in a batch and across
+--old defaults to tally_v4.lua as committed (git show HEAD:...), --new to
+the working tree's: edit, then compare with what was there. Covers: new records, duplicates in a batch and across
 batches, conflicts, producer duplicates (same id and fingerprint, another
 JSON), pending outcomes applied again, forgets with and without the
 fingerprint and of unknown ids, records outside the window (old, future),
@@ -245,7 +245,7 @@ def compare_keyspace(pair, when):
 
 def run(options):
     old_src = open(options.old_path).read() if options.old_path else subprocess.check_output(
-        ['git', 'show', 'main:Sources/TallyStore/Resources/tally_v4.lua'], cwd=os.path.join(HERE, '..')).decode()
+        ['git', 'show', 'HEAD:Sources/TallyStore/Resources/tally_v4.lua'], cwd=os.path.join(HERE, '..')).decode()
     new_src = open(options.new).read()
     data = tempfile.mkdtemp(prefix='tally-function-diff-')
     servers = []

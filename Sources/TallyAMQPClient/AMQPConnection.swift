@@ -234,7 +234,14 @@ public final class AMQPConnection {
                 return
             }
         }
-        if let failure { throw failure }
+        if let failure {
+            // Part of a frame may be on the socket: a polite close would
+            // write its frames after it, which the broker reads as the rest.
+            // The connection is dropped without another byte.
+            isOpen = false
+            shutdown(fd, Int32(SHUT_RDWR))
+            throw failure
+        }
     }
 
     public func publish(_ message: AMQPOutgoing, body: UnsafeRawBufferPointer) throws(AMQPError) {

@@ -48,7 +48,8 @@ struct PublishFrames {
             if message.persistent { frames.bytes.append(2) }
             if let messageId = message.messageId { frames.shortString(messageId) }
         }
-        let chunk = frameMax - Self.frameOverhead
+        // A frame_max of 0 means no limit (AMQP 0-9-1, 4.2.1): one body frame.
+        let chunk = frameMax > Self.frameOverhead ? frameMax - Self.frameOverhead : max(body.count, 1)
         var offset = 0
         while offset < body.count {
             let end = min(offset + chunk, body.count)

@@ -25,6 +25,14 @@ struct StoreCommand: AsyncParsableCommand {
                 // The previous release's layout 4: one log entry per record.
                 if version == "4", !state.contains(where: { $0.field == "log" }) { rest.append("log=per-record") }
                 print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
+                let unregistered = try LogReaders.unregistered(on: redis, layout: keys)
+                if state.contains(where: { $0.field == "log" && $0.value == "batches" }), !unregistered.isEmpty {
+                    print("""
+                        the log stays one entry per record while these consumer groups are not known to read batch \
+                        entries: \(unregistered.joined(separator: ", ")) (aggregators of the previous release, or groups \
+                        left behind: XGROUP DESTROY them, or run `tally store upgrade` once none is of the previous release)
+                        """)
+                }
             } else if try Self.recordWasEverLogged(redis, keys.log) {
                 print("3")
             } else {

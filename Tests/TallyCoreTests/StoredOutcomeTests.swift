@@ -86,6 +86,16 @@ import Testing
         #expect(throws: StoredSummaryError.self) { try StoredOutcome(layout4: Substring(text)) }
     }
 
+    /// A stored scale too large for an `Int` (a corrupt field: the Function
+    /// never writes one past 32) is refused like any other bad scale, by the
+    /// general path; the fast path once trapped converting it.
+    @Test(arguments: ["9999999999999999999", "33"])
+    func aScalePastTheLimitIsRefusedNotATrap(_ scale: String) {
+        #expect(throws: StoredSummaryError.self) {
+            try StoredSummaryJSON.render(Substring("P:kg\n1\nPs:kg\n\(scale)").utf8)
+        }
+    }
+
     @Test func significandsBelowTheLimitAreExactIntegers() throws {
         #expect(try ExactDecimal.parse("12.50").significand(below: 1_000_000_000_000_000) == 1250)
         #expect(try ExactDecimal.parse("999999999.999999").significand(below: 1_000_000_000_000_000) == 999_999_999_999_999)

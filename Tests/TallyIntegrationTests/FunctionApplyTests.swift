@@ -164,6 +164,32 @@ struct FunctionApplyTests {
         #expect(try logEntries(function) == expected)
     }
 
+    /// An aggregator of the previous release reads `record` entries only
+    /// and would ack a batch entry and skip its records: while the log has
+    /// a consumer group not registered as reading batches (`reader:<group>`,
+    /// which this release's aggregators write before creating theirs), the
+    /// log stays one entry per record though the layout says `log batches`.
+    /// Registered, or once the group is gone, batches again.
+    @Test func anUnregisteredReaderKeepsTheLogOneEntryPerRecord() throws {
+        let environment = TestEnvironment("log-readers")
+        defer { environment.cleanUp() }
+        let function = try FunctionCaller(environment)
+        let layout = environment.layout
+        let prefix = environment.runId
+        #expect(try function.redis.command(RedisCommand("HGET", layout.layoutVersion, "log")).text == "batches")
+        _ = try function.redis.command(RedisCommand("XGROUP", "CREATE", layout.log, "old-aggregator", "$", "MKSTREAM"))
+        let first = (1...2).map { RecordStream.body(id: "\(prefix)-\($0)", destination: "acct-1", value: "\"\($0)\"") }
+        #expect(try function.apply(first).map(\.status.text) == ["applied", "applied"])
+        #expect(try logEntries(function).map { $0.first } == ["record", "record"], "one entry per record")
+        #expect(try LogReaders.unregistered(on: function.redis, layout: layout) == ["old-aggregator"])
+
+        try LogReaders.register("old-aggregator", on: function.redis, layout: layout)
+        let second = (3...4).map { RecordStream.body(id: "\(prefix)-\($0)", destination: "acct-1", value: "\"\($0)\"") }
+        #expect(try function.apply(second).map(\.status.text) == ["applied", "applied"])
+        #expect(try logEntries(function).map { $0.first } == ["record", "record", "records"], "registered: one entry per call")
+        #expect(try LogContents.recordCount(function.redis, layout.log) == 4)
+    }
+
     /// A batched log's entry is the call's first write and the only one
     /// that can fail: when it fails (the log key of another type), the whole
     /// call fails with a server-state error (TRYAGAIN: the worker reconnects

@@ -37,8 +37,8 @@ public struct StreamSettings: Sendable, Equatable {
     /// About how many records are read, committed and acknowledged
     /// together (at most: a batch holds what the log has). An entry holds
     /// one record, or with a batched log (`log batches`) every record of
-    /// one worker call, so each read asks (XREADGROUP COUNT) for as many
-    /// entries as held this many records in the read before. Large,
+    /// one worker call, so each read asks (XREADGROUP COUNT) for this many
+    /// over the most records an entry may hold (`LogIngestor`). Large,
     /// because SQLite's cost per commit (index pages written to the WAL)
     /// barely grows with its size.
     public var batchSize = 10_000

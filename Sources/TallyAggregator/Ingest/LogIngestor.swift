@@ -32,11 +32,18 @@ final class LogIngestor {
     private static let consumer = "indexer"
 
     private var profile = IngestProfile()
-    /// Records per entry in the last batch read: an entry holds one record,
-    /// or with a batched log a whole worker batch, so XREADGROUP asks for
-    /// as many entries as held `stream.batchSize` records last time. Starts
-    /// at a full worker batch, the most an entry holds by default.
-    private var recordsPerEntry = 500
+    /// The most records one entry may hold, as far as this aggregator
+    /// knows: XREADGROUP asks for `stream.batchSize` / this many entries, so
+    /// a read never brings much more than `stream.batchSize` records. An
+    /// entry holds one record, or with a batched log a whole worker batch:
+    /// 1 while the layout hash does not say `log batches`, a full batch of
+    /// the workers' default size (500) once it does, and the largest entry
+    /// read since, if larger. It never shrinks: a read sized by a stretch of
+    /// small entries could otherwise bring a backlog of full batches by the
+    /// thousand.
+    private var largestEntry = 1
+    /// Records in a full worker batch by default (the workers' `batch.maxSize`).
+    private static let defaultWorkerBatch = 500
     private var lastLagCheck = ContinuousClock.now - .seconds(60)
     private var lastTrim = ContinuousClock.now
 
@@ -79,6 +86,10 @@ final class LogIngestor {
     }
 
     private func positionGroup(_ redis: RedisConnection) throws {
+        // Registered as a reader of batch entries before the group exists,
+        // so the workers never see this group unregistered (LogReaders).
+        try LogReaders.register(group, on: redis, layout: layout)
+        try noteLogFormat(redis)
         let position = try index.lastCommittedStreamID() ?? "0"
         let created = try redis.command(RedisCommand("XGROUP", "CREATE", stream, group, position, "MKSTREAM"))
         if let error = created.errorMessage {
@@ -139,7 +150,7 @@ final class LogIngestor {
             started = ContinuousClock.now
             let records = validated(entries)
             profile.validate += ContinuousClock.now - started
-            recordsPerEntry = max(1, (records.count + entries.count - 1) / entries.count)
+            largestEntry = max(largestEntry, entries.lazy.map(\.records.count).max() ?? 0)
             let last = entries[entries.count - 1].id
             // A stop lets the batch in flight finish (commit and ack) but
             // asks for no next one.
@@ -172,7 +183,7 @@ final class LogIngestor {
     /// Sends (without waiting for the reply) the XREADGROUP of the next
     /// batch: pending entries after `pendingAfter`, or new ones when nil.
     private func sendRead(_ redis: RedisConnection, after pendingAfter: String?) throws {
-        let count = max(1, configuration.stream.batchSize / recordsPerEntry)
+        let count = max(1, configuration.stream.batchSize / largestEntry)
         var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)")
         if pendingAfter == nil {
             command.append("BLOCK")
@@ -219,6 +230,7 @@ final class LogIngestor {
         let now = ContinuousClock.now
         if caughtUp || now - lastLagCheck >= .milliseconds(250) {
             lastLagCheck = now
+            try noteLogFormat(redis)
             let lag = try measureLag(redis)
             status.setLag(lag)
             metrics.indexLag.set(Double(lag ?? -1))
@@ -228,6 +240,17 @@ final class LogIngestor {
             lastTrim = now
             try trim(redis)
         }
+    }
+
+    /// Sizes reads for full worker batches once the workers write them (see
+    /// ``largestEntry``): `log batches`, and every group of the log reading
+    /// them (the Function's own condition, ``LogReaders``). Checked with
+    /// the lag, a few times a second.
+    private func noteLogFormat(_ redis: RedisConnection) throws {
+        guard largestEntry < Self.defaultWorkerBatch else { return }
+        let format = try redis.command(RedisCommand("HGET", layout.layoutVersion, "log"))
+        guard format.text == "batches", try LogReaders.unregistered(on: redis, layout: layout).isEmpty else { return }
+        largestEntry = Self.defaultWorkerBatch
     }
 
     /// Entries not yet committed by this group: its pending ones plus those

@@ -82,15 +82,15 @@ public enum StoredSummaryJSON {
                     units.initializeElement(at: index, to: Totals(unit: unit))
                     unitCount += 1
                 }
+                // A scale past ExactDecimal's (a corrupt field) goes the
+                // general way, which refuses it; checked before it is an Int.
+                guard !isScale || number <= UInt64(ExactDecimal.maxFractionDigits) else { return nil }
                 switch (isPositive, isScale) {
                 case (true, false): units[index].positive = Int128(number); units[index].hasPositive = true
                 case (false, false): units[index].negative = Int128(number); units[index].hasNegative = true
                 case (true, true): units[index].positiveScale = Int(number)
                 case (false, true): units[index].negativeScale = Int(number)
                 }
-                guard units[index].positiveScale <= ExactDecimal.maxFractionDigits,
-                    units[index].negativeScale <= ExactDecimal.maxFractionDigits
-                else { return nil }
             }
             var used = UnsafeMutableBufferPointer(rebasing: units[..<unitCount])
             used.sort { $0.unit.lexicographicallyPrecedes($1.unit) }

@@ -15,9 +15,10 @@ import TallyRedisClient
 /// until the last of them has expired.
 ///
 /// The same call switches the log to one entry per Function call (`log
-/// batches` in the layout hash), on a Redis already on layout 4 too: run it
-/// once every aggregator reads batch entries (docs/operations.md, "Batched
-/// log entries").
+/// batches` in the layout hash), on a Redis already on layout 4 too, and
+/// registers every consumer group of the log as a reader of batch entries
+/// (``LogReaders``): run it once every aggregator reads them
+/// (docs/operations.md, "Batched log entries").
 public struct LayoutUpgrade {
     public struct Report: Sendable, Equatable {
         /// False when the Redis was on layout 4 already (a repeated run
@@ -26,6 +27,9 @@ public struct LayoutUpgrade {
         /// True when this run switched the log to batch entries (with the
         /// layout, or on a layout 4 Redis the previous release wrote).
         public var logBatched = false
+        /// Consumer groups of the log registered by this run as readers of
+        /// batch entries (an aggregator of this release registers its own).
+        public var readersRegistered: [String] = []
         public var pendingHashes = 0
         public var pendingOutcomesMoved = 0
     }
@@ -54,6 +58,11 @@ public struct LayoutUpgrade {
             progress("switched to layout 4, the log to one entry per batch; layout 3's claims are looked up until the last has expired")
         case "log-batched": progress("already on layout 4; switched the log to one entry per batch")
         default: progress("already on layout 4, the log in batches")
+        }
+        report.readersRegistered = try LogReaders.unregistered(on: connection, layout: layout)
+        for group in report.readersRegistered { try LogReaders.register(group, on: connection, layout: layout) }
+        if !report.readersRegistered.isEmpty {
+            progress("the log's consumer groups \(report.readersRegistered.joined(separator: ", ")) are taken to read batch entries")
         }
         var cursor = "0"
         repeat {

@@ -30,8 +30,10 @@
 -- 3's pending outcomes into claims): then each record is also looked up
 -- where layout 3 kept it. `log` `batches` (set on an empty Redis and by
 -- `tally store upgrade`): each call appends ONE log entry, field `records`,
--- holding every record it applied; without it, one entry per record, field
--- `record`, the only kind the previous release's aggregators read.
+-- holding every record it applied, while every consumer group of the log
+-- is registered as reading them (`reader:<group>`); otherwise one entry
+-- per record, field `record`, the only kind the previous release's
+-- aggregators read.
 
 -- Exact decimal arithmetic on plain non-negative decimal strings ("12.50"),
 -- for the rare amounts and totals that do not fit the integer fields.
@@ -402,6 +404,29 @@ local function apply_one(ctx, args, at, claim, claim_key)
   return 'applied', stored
 end
 
+-- Whether every consumer group of the log reads batch entries: each is
+-- registered as `reader:<group>` in the layout hash (an aggregator of this
+-- release registers its group before creating it; `tally store upgrade`
+-- registers those it finds). While one is not — an aggregator of the
+-- previous release, which would ack a `records` entry and skip its
+-- records — the log stays one entry per record, whatever `log` says.
+local function every_reader_reads_batches(layout_key, log_key)
+  local groups = redis.pcall('XINFO', 'GROUPS', log_key)
+  if groups.err or #groups == 0 then return true end  -- no log, or no reader yet
+  local fields = {}
+  for i = 1, #groups do
+    local group = groups[i]
+    for j = 1, #group, 2 do
+      if group[j] == 'name' then fields[#fields + 1] = 'reader:' .. group[j + 1] end
+    end
+  end
+  local registered = redis.call('HMGET', layout_key, unpack(fields))
+  for i = 1, #fields do
+    if not registered[i] then return false end
+  end
+  return true
+end
+
 -- What a call needs besides the records: the clock, the window, and where
 -- layout 3 may still hold claims. Fails the whole call (a server-state
 -- error: the worker retries the batch) unless this Redis holds layout 4.
@@ -419,7 +444,7 @@ local function context(keys, args)
     prefix = args[4],
     log_key = keys[2],
     -- The applied records' canonical JSON, for the call's one log entry.
-    logged = layout[4] == 'batches' and {} or nil,
+    logged = layout[4] == 'batches' and every_reader_reads_batches(keys[1], keys[2]) and {} or nil,
   }
   -- The window's bounds, computed once for every record.
   ctx.oldest, ctx.newest = ctx.now - ctx.window, ctx.now + ctx.ahead
@@ -504,7 +529,7 @@ local function apply(keys, args)
     local ok, failure = pcall(redis.call, 'XADD', ctx.log_key, '*', 'records', table.concat(ctx.logged, '\n'))
     if not ok then
       return redis.error_reply('TRYAGAIN cannot append to the log ' .. ctx.log_key .. ' (' ..
-        (type(failure) == 'table' and tostring(failure.err) or tostring(failure)) .. '); nothing of the batch was written')
+        (type(failure) == 'table' and tostring(failure.err) or tostring(failure)) .. '); no claim, summary or outcome of the batch was written')
     end
   end
   -- None of these can fail after the reads above.
