@@ -17,7 +17,14 @@ struct ConnectionCutFaultTests {
         let notifications = try OutputTap(environment, exchange: environment.configuration.topology.notificationsExchange)
         let stream = RecordStream.valid(count: records, prefix: environment.runId, seed: 505)
         let oracle = try Oracle(stream)
-        let worker = try WorkerProcess(environment)
+        // Paced: a batch of 100, then 150 ms before its ack (the debug
+        // build's fault hook), so the stream lasts seconds and every fault
+        // lands while records remain — unpaced, a worker takes the whole
+        // stream in well under a second, before the second fault. The pause
+        // also puts a confirmed, unacked batch under many of the cuts.
+        let worker = try WorkerProcess(
+            environment,
+            extraEnvironment: ["TALLY_FAULT_PAUSE": "after-confirm", "TALLY_FAULT_PAUSE_EVERY": "1", "TALLY_FAULT_PAUSE_MS": "150"])
         let servers = LocalServers(environment)
 
         try environment.publish(stream)
