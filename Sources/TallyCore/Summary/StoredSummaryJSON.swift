@@ -10,17 +10,17 @@
 /// text, because every total has the scale ``ExactDecimal`` addition gives
 /// it: the largest of its amounts'.
 public enum StoredSummaryJSON {
-    /// The JSON of `stored` (`field\nvalue\n…`; empty for no record yet).
-    public static func render(_ stored: Substring.UTF8View) throws(StoredSummaryError) -> String {
-        let fast = stored.withContiguousStorageIfAvailable { bytes in integerTotals(bytes) }
-        if let fast, let json = fast { return json }
-        return try Summary(storedFields: fields(of: stored)).json
-    }
-
-    /// The same, from the bytes of a Redis reply (no `String` of them first).
+    /// The JSON of `stored` (`field\nvalue\n…`; empty for no record yet),
+    /// from the bytes of a Redis reply (no `String` of them first).
     public static func render(_ stored: UnsafeBufferPointer<UInt8>) throws(StoredSummaryError) -> String {
         if let json = integerTotals(stored) { return json }
         return try Summary(storedFields: fields(of: Substring(String(decoding: stored, as: UTF8.self)).utf8)).json
+    }
+
+    /// The same from text (the tests' way in).
+    public static func render(_ stored: Substring.UTF8View) throws(StoredSummaryError) -> String {
+        var text = String(Substring(stored))
+        return try text.withUTF8 { bytes in Result { () throws(StoredSummaryError) in try render(bytes) } }.get()
     }
 
     /// The fields and values, for the general path.

@@ -51,8 +51,8 @@ public struct SummaryReader {
     }
 
     /// Reads a summary hash (``Summary/init(storedFields:)`` parses it:
-    /// `count`, integer totals `P<scale>:<unit>` / `N<scale>:<unit>`, exact
-    /// totals `p:<unit>` / `n:<unit>`).
+    /// `count`, integer totals `P:<unit>` / `N:<unit>` at the scales in
+    /// `Ps:<unit>` / `Ns:<unit>`, exact totals `p:<unit>` / `n:<unit>`).
     func summary(at key: String) throws -> Summary {
         let reply = try connection.command(RedisCommand("HGETALL", key))
         guard let flat = reply.elements else { throw RedisError(.unexpectedReply, "HGETALL \(key): \(reply)") }

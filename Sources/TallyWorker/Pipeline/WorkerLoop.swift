@@ -306,29 +306,12 @@ final class WorkerLoop {
     /// cannot carry (``AMQPError/Code/unencodable``, refused before a byte
     /// was sent), with why. Any other failure is the connection's: thrown.
     private func publish(_ messages: [BatchLedger.Message], with publisher: ConfirmedPublisher) throws -> [Int: String] {
-        let topology = configuration.topology
         var unsent: [Int: String] = [:]
         sequences.removeAll(keepingCapacity: true)
         try publisher.connection.withBatchedPublishes {
             for (position, message) in messages.enumerated() {
                 do throws(AMQPError) {
-                    let sequence: UInt64
-                    switch message {
-                    case .notification(let outputs):
-                        sequence = try publisher.publish(
-                            AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                            text: outputs.notification)
-                    case .alert(let outputs):
-                        sequence = try publisher.publish(
-                            AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
-                            text: outputs.alert ?? "")
-                    case .deadLetter(let body, let rejection, let replays):
-                        let letter = DeadLetterHeaders.letter(body: body, rejection: rejection, replays: replays > 0 ? replays : nil)
-                        sequence = try publisher.publish(
-                            AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
-                            body: Array(letter.body))
-                    }
-                    sequences.append(sequence)
+                    sequences.append(try publishOne(message, with: publisher))
                 } catch {
                     guard error.code == .unencodable else { throw error }
                     sequences.append(0)
@@ -337,6 +320,26 @@ final class WorkerLoop {
             }
         }
         return unsent
+    }
+
+    /// One message, to its exchange; returns its publish sequence number.
+    private func publishOne(_ message: BatchLedger.Message, with publisher: ConfirmedPublisher) throws(AMQPError) -> UInt64 {
+        let topology = configuration.topology
+        switch message {
+        case .notification(let outputs):
+            return try publisher.publish(
+                AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                text: outputs.notification)
+        case .alert(let outputs):
+            return try publisher.publish(
+                AMQPOutgoing(exchange: topology.alertsExchange, routingKey: outputs.destinationId, messageId: outputs.recordId),
+                text: outputs.alert ?? "")
+        case .deadLetter(let body, let rejection, let replays):
+            let letter = DeadLetterHeaders.letter(body: body, rejection: rejection, replays: replays > 0 ? replays : nil)
+            return try publisher.publish(
+                AMQPOutgoing(exchange: topology.deadExchange, routingKey: topology.workQueue, contentType: nil, headers: letter.headers),
+                body: Array(letter.body))
+        }
     }
 
     /// Acks the whole batch at once: every delivery is settled by then.
