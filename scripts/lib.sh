@@ -507,6 +507,44 @@ sentinel_addresses() {
 # redis_role PORT : master or slave (nothing if it does not answer).
 redis_role() { redis-cli -h 127.0.0.1 -p "$1" ROLE 2>/dev/null | head -n1; }
 
+# sentinel_master_flags I : the flags Sentinel I keeps for the primary
+# (`master`, `s_down`, `o_down`, `failover_in_progress`, ...), comma-joined.
+sentinel_master_flags() {
+    redis-cli -h 127.0.0.1 -p "$(sentinel_port "$1")" SENTINEL master "$TALLY_REDIS_MASTER_NAME" 2>/dev/null |
+        awk 'previous == "flags" { print; exit } { previous = $0 }'
+}
+
+# sentinels_settled : true when a Sentinel answers, every one that answers
+# names the same primary, and none is in the middle of a failover. Until then the Sentinels disagree: the leader of a failover
+# names the replica it promotes while the others still name the old primary
+# (they learn the new one from the leader's hello messages, every 2 s). A
+# Redis started in that window may be told the old primary is current,
+# start as a primary of its own, and the Sentinels that still believe in it
+# turn the promoted replica back into its replica.
+sentinels_settled() {
+    local i answer port named=""
+    local -i answering=0
+    for i in 1 2 3; do
+        answer=$(redis-cli -h 127.0.0.1 -p "$(sentinel_port "$i")" SENTINEL get-master-addr-by-name "$TALLY_REDIS_MASTER_NAME" 2>/dev/null) || continue
+        port=$(sed -n 2p <<<"$answer")
+        [[ "$port" =~ ^[0-9]+$ ]] || continue
+        [[ -z "$named" || "$named" == "$port" ]] || return 1
+        [[ "$(sentinel_master_flags "$i")" != *failover_in_progress* ]] || return 1
+        named=$port
+        answering+=1
+    done
+    ((answering >= 1))
+}
+
+# any_sentinel_running : a Sentinel up.sh started is alive.
+any_sentinel_running() {
+    local i
+    for i in 1 2 3; do
+        pidfile_alive "$(sentinel_pidfile "$i")" redis-server >/dev/null && return 0
+    done
+    return 1
+}
+
 # redis_primary_port : the current primary's port — as a running Sentinel
 # names it, else the instance that says it is a master, else TALLY_REDIS_PORT.
 redis_primary_port() {

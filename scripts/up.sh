@@ -109,6 +109,12 @@ start_redis() {
         return 0
     fi
     local primary
+    # Which instance is the primary is the Sentinels' to say, and only once
+    # they agree: see sentinels_settled.
+    if any_sentinel_running; then
+        wait_for "$TALLY_START_TIMEOUT" "the Sentinels to agree on the Redis primary (no failover in progress)" "" sentinels_settled ||
+            die_with_log "the Sentinels did not settle on one Redis primary; starting Redis now could give two primaries" "$(sentinel_log 1)"
+    fi
     primary=$(redis_primary_port)
     # start_slot NAME PORT DIR PIDFILE LOG: as the primary, or as its replica.
     start_slot() {
@@ -139,9 +145,7 @@ sentinels_ready() {
 # (else a restarted one keeps what it knew).
 start_sentinels() {
     local i pid port dir conf pidfile logfile any_alive=0 primary t0
-    for i in 1 2 3; do
-        pidfile_alive "$(sentinel_pidfile "$i")" redis-server >/dev/null && any_alive=1
-    done
+    any_sentinel_running && any_alive=1
     primary=$(redis_primary_port)
     t0=$(now_ns)
     for i in 1 2 3; do

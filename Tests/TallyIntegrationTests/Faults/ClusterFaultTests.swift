@@ -24,8 +24,8 @@ struct ClusterFaultTests {
             try cluster.killRedis(on: primary)
             try cluster.waitForPromotion(awayFrom: primary)
             try cluster.restartRedis()
-            try cluster.waitUntilReplicating(on: primary)
-            return ("Redis primary SIGKILL under load (Sentinel promoted the replica; the old primary back as its replica)", 1)
+            let healed = try cluster.waitUntilHealed()
+            return ("Redis primary SIGKILL under load (Sentinel promoted the replica; \(cluster.howHealed(healed, killed: primary)))", 1)
         }
     }
 
@@ -49,10 +49,10 @@ struct ClusterFaultTests {
             try cluster.killBroker(progress.workQueueLeader)
             try cluster.waitForPromotion(awayFrom: primary)
             try cluster.restartRedis()
-            try cluster.waitUntilReplicating(on: primary)
+            let healed = try cluster.waitUntilHealed()
             try progress()
             try cluster.restartBrokers()
-            return ("Redis primary and the work queue's RabbitMQ leader SIGKILLed together, then restarted", 2)
+            return ("Redis primary and the work queue's RabbitMQ leader SIGKILLed together, then restarted (\(cluster.howHealed(healed, killed: primary)))", 2)
         }
     }
 

@@ -76,10 +76,46 @@ struct ClusterServers {
         try kill(pidFile: redisPidFile(port), what: "Redis on \(port)")
     }
 
-    /// Until the Sentinels name another primary than `port`.
+    /// What one Sentinel says of the primary: the port it names, and its
+    /// flags for it (`failover_in_progress` while it leads a failover).
+    struct SentinelView: CustomStringConvertible {
+        let primary: Int
+        let flags: String
+        var isFailingOver: Bool { flags.contains("failover_in_progress") }
+        var description: String { "\(primary) [\(flags)]" }
+    }
+
+    /// Each Sentinel's view, nil for one that does not answer.
+    func sentinelViews() -> [SentinelView?] {
+        sentinelPorts.map { port in
+            guard let sentinel = try? RedisConnection(RedisEndpoint(host: "127.0.0.1", port: port)),
+                let named = (try? sentinel.command(RedisCommand("SENTINEL", "get-master-addr-by-name", masterName)))?.elements?.last?.text,
+                let primary = Int(named),
+                let fields = (try? sentinel.command(RedisCommand("SENTINEL", "master", masterName)))?.elements?.compactMap(\.text)
+            else { return nil }
+            let flags = zip(fields, fields.dropFirst()).first { $0.0 == "flags" }?.1 ?? ""
+            return SentinelView(primary: primary, flags: flags)
+        }
+    }
+
+    /// The primary all three Sentinels name once a failover is over: nil
+    /// while one does not answer, they disagree (the others learn the new
+    /// primary from the leader's hello messages), or one is failing over.
+    func settledPrimary() -> Int? {
+        let views = sentinelViews()
+        guard let first = views.first ?? nil,
+            views.allSatisfy({ view in view.map { $0.primary == first.primary && !$0.isFailingOver } ?? false })
+        else { return nil }
+        return first.primary
+    }
+
+    /// Until the Sentinels agree on another primary than `port`: the
+    /// failover is over, not only begun.
     func waitForPromotion(awayFrom port: Int, timeout: Duration = .seconds(60)) throws {
-        try waitUntil("the Sentinels to promote a replica in place of \(port)", timeout: timeout) {
-            (try? primaryPort()).map { $0 != port } ?? false
+        try explained {
+            try waitUntil("the Sentinels to promote a replica in place of \(port)", timeout: timeout) {
+                settledPrimary().map { $0 != port } ?? false
+            }
         }
     }
 
@@ -89,13 +125,63 @@ struct ClusterServers {
         try LocalServers.run(repository.appendingPathComponent("scripts/up.sh").path, ["redis"])
     }
 
-    /// Until the instance on `port` replicates the primary and is in sync.
-    func waitUntilReplicating(on port: Int, timeout: Duration = .seconds(60)) throws {
-        try waitUntil("Redis on \(port) to replicate the primary", timeout: timeout) {
-            guard let info = try? RedisConnection(RedisEndpoint(host: "127.0.0.1", port: port)).command(RedisCommand("INFO", "replication")).text
-            else { return false }
-            return info.contains("role:slave") && info.contains("master_link_status:up") && !info.contains("master_sync_in_progress:1")
+    /// Until the pair has healed: the Sentinels agree on a primary and the
+    /// other instance replicates it, in sync. Returns the primary's port.
+    ///
+    /// The restarted instance is normally the replica. Under load the
+    /// Sentinels may fail over once more (a primary that leaves their PING
+    /// unanswered for `down-after-milliseconds` is down), and then it is
+    /// the primary: a healed pair too, which the caller reports.
+    func waitUntilHealed(timeout: Duration = .seconds(60)) throws -> Int {
+        var healed: Int?
+        try explained {
+            try waitUntil("the Redis pair to heal: one primary the Sentinels agree on, the other its replica in sync", timeout: timeout) {
+                guard let primary = settledPrimary(), let replica = redisPorts.first(where: { $0 != primary }),
+                    let info = replication(ofRedisOn: replica)
+                else { return false }
+                healed = primary
+                return info.contains("role:slave") && info.contains("master_port:\(primary)") && info.contains("master_link_status:up")
+                    && !info.contains("master_sync_in_progress:1")
+            }
         }
+        return healed ?? redisPorts[0]
+    }
+
+    /// How the pair healed after `killed` was restarted, for a scenario's
+    /// report. A second failover also prints the account of it.
+    func howHealed(_ primary: Int, killed: Int) -> String {
+        guard primary == killed else { return "the old primary back as its replica" }
+        print("the Sentinels failed over a second time:\n\(redisAccount())")
+        return "the old primary back as its replica, then promoted again by a second failover"
+    }
+
+    /// `INFO replication` of the instance on `port`, nil if it does not answer.
+    func replication(ofRedisOn port: Int) -> String? {
+        (try? RedisConnection(RedisEndpoint(host: "127.0.0.1", port: port)).command(RedisCommand("INFO", "replication")))?.text
+    }
+
+    /// What the Sentinels and both instances say now, and the Sentinels'
+    /// last events (`+switch-master`, `+convert-to-slave`, ...): the
+    /// account of a failover, for a failure message or a test's log.
+    func redisAccount() -> String {
+        var lines = zip(sentinelPorts, sentinelViews()).map { port, view in "sentinel \(port): \(view.map(String.init(describing:)) ?? "no answer")" }
+        for port in redisPorts {
+            let info = replication(ofRedisOn: port)?.split(whereSeparator: \.isNewline)
+                .filter { ["role:", "master_port:", "master_link_status:", "master_sync_in_progress:", "connected_slaves:"].contains(where: $0.hasPrefix) }
+            lines.append("redis \(port): \(info.map { $0.joined(separator: " ") } ?? "no answer")")
+        }
+        for index in 1...sentinelPorts.count {
+            let log = (try? String(contentsOf: stateDirectory.appendingPathComponent("logs/sentinel-\(index).log"), encoding: .utf8)) ?? ""
+            let events = log.split(whereSeparator: \.isNewline).filter { $0.contains(" +") || $0.contains(" -") }.suffix(12)
+            lines.append("sentinel-\(index) log, last events:")
+            lines += events.map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Runs `body`; a failure carries `redisAccount()`.
+    private func explained(_ body: () throws -> Void) throws {
+        do { try body() } catch { throw TestFailure("\(error)\n\(redisAccount())") }
     }
 
     /// SIGSTOP / SIGCONT of the instance on `port`: a stopped replica keeps
