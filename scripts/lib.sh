@@ -515,12 +515,13 @@ sentinel_master_flags() {
 }
 
 # sentinels_settled : true when a Sentinel answers, every one that answers
-# names the same primary, and none is in the middle of a failover. Until then the Sentinels disagree: the leader of a failover
-# names the replica it promotes while the others still name the old primary
-# (they learn the new one from the leader's hello messages, every 2 s). A
-# Redis started in that window may be told the old primary is current,
-# start as a primary of its own, and the Sentinels that still believe in it
-# turn the promoted replica back into its replica.
+# names the same primary, and none is in the middle of a failover. As a
+# failover ends, its leader names the promoted replica while the others
+# still name the old primary, until the leader's hello messages reach them;
+# under load two Sentinels may both be failing over. A Redis started then
+# may be told the old primary is current, come back as a primary of its
+# own, and the Sentinels that still believe in it turn the promoted replica
+# back into its replica.
 sentinels_settled() {
     local i answer port named=""
     local -i answering=0
