@@ -18,6 +18,8 @@ PACKAGES=(
     chromium  # the headless browser that renders the account report in make test
     prometheus  # promtool: make test checks the alert rules and runs their unit tests (deploy/prometheus/alerts.test.yml)
     python3-aiosmtpd  # the real SMTP server the report mailer sends to in make test (scripts/smtp-sink.py)
+    gcc  # builds the tally Redis module (redis-module/, scripts/build-redis-module.sh)
+    libc6-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

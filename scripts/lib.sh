@@ -19,6 +19,9 @@
 #   TALLY_HTTP_PORT          the aggregator's API             default: 8080
 #   TALLY_ADMIN_PORT         its /health /ready /metrics      default: 8081
 #   TALLY_API_TOKEN_FILE     the API token (made if missing)  default: $TALLY_STATE_DIR/api-token
+#   TALLY_REDIS_MODULE       1: Redis loads the tally module  default: 1
+#                            (redis-module/, built into .build/redis-module;
+#                            0: the workers apply through the Function alone)
 #
 # Cluster mode (TALLY_CLUSTER=1, or CLUSTER=1 as in `make up CLUSTER=1`; a
 # state dir once started so stays so, marked by $TALLY_STATE_DIR/cluster):
@@ -53,6 +56,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 : "${TALLY_SENTINEL_PORT:=26379}"
 : "${TALLY_REDIS_MASTER_NAME:=tally}"
 : "${TALLY_SENTINEL_DOWN_AFTER_MS:=2000}"
+: "${TALLY_REDIS_MODULE:=1}"
 
 # Relative paths are taken relative to the caller's working directory.
 [[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
@@ -62,7 +66,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
     TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT \
     TALLY_HTTP_PORT TALLY_ADMIN_PORT TALLY_CLUSTER TALLY_REDIS_REPLICA_PORT TALLY_SENTINEL_PORT \
-    TALLY_REDIS_MASTER_NAME TALLY_SENTINEL_DOWN_AFTER_MS
+    TALLY_REDIS_MASTER_NAME TALLY_SENTINEL_DOWN_AFTER_MS TALLY_REDIS_MODULE
 : "${TALLY_API_TOKEN_FILE:=$TALLY_STATE_DIR/api-token}"
 export TALLY_API_TOKEN_FILE
 
@@ -502,6 +506,14 @@ sentinel_log() { echo "$LOG_DIR/sentinel-$1.log"; }
 # The Sentinels' addresses, as redis.sentinels takes them.
 sentinel_addresses() {
     echo "127.0.0.1:$(sentinel_port 1),127.0.0.1:$(sentinel_port 2),127.0.0.1:$(sentinel_port 3)"
+}
+
+# redis_module_path : the tally Redis module, built from redis-module/ if
+# it is missing or older than its source (scripts/build-redis-module.sh).
+# Prints nothing when TALLY_REDIS_MODULE is 0.
+redis_module_path() {
+    [[ "$TALLY_REDIS_MODULE" == 1 ]] || return 0
+    "$TALLY_SCRIPTS_DIR/build-redis-module.sh"
 }
 
 # redis_role PORT : master or slave (nothing if it does not answer).

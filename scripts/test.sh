@@ -29,6 +29,13 @@ step "build (debug, with tests)"
 cd "$repo"
 swift build --build-tests
 
+if [[ "${TALLY_REDIS_MODULE:-1}" == 1 ]]; then
+    step "the tally Redis module against the Function it stands in for (same replies, keys, replicas and AOF reload)"
+    python3 "$here/redis-module-diff.py" --quick --seed "${TALLY_TEST_MODULE_DIFF_SEED:-1}" \
+        --port "${TALLY_TEST_MODULE_DIFF_PORT:-17950}" \
+        --module "$("$here/build-redis-module.sh")" --lua "$repo/Sources/TallyStore/Resources/tally_v4.lua"
+fi
+
 step "servers for the tests (state in $TALLY_STATE_DIR)"
 cleanup() {
     local status=$?

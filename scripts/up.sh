@@ -56,7 +56,7 @@ redis_ping() {
 
 # start_redis_instance NAME PORT DIR PIDFILE LOG [redis-server args...]
 start_redis_instance() {
-    local name=$1 port=$2 dir=$3 pidfile=$4 logfile=$5 pid t0
+    local name=$1 port=$2 dir=$3 pidfile=$4 logfile=$5 pid t0 module
     shift 5
     if pid=$(pidfile_alive "$pidfile" redis-server); then
         if redis_ping "$port"; then
@@ -73,8 +73,15 @@ start_redis_instance() {
         die "port $port is already in use by a process up.sh did not start (set TALLY_REDIS_PORT, or stop it)"
     fi
 
+    # The tally module, on every instance (a replica promoted by a failover
+    # serves the workers too); without it they apply through the Function.
+    module=$(redis_module_path) || die "the tally Redis module did not build (TALLY_REDIS_MODULE=0 starts Redis without it)"
+    [[ -z "$module" ]] || set -- --loadmodule "$module" "$@"
+
     # DEBUG is allowed from local connections so the fault tests can make
-    # Redis slow on purpose (DEBUG SLEEP); it listens on loopback only anyway.
+    # Redis slow on purpose (DEBUG SLEEP), and MODULE so that an operator
+    # (or a test) can unload the tally module from a running Redis; it
+    # listens on loopback only anyway.
     log "$name: starting on 127.0.0.1:$port (dir $dir, AOF appendfsync always)${*:+, $*}"
     mkdir -p "$dir"
     t0=$(now_ns)
@@ -88,6 +95,7 @@ start_redis_instance() {
         --appendfsync always \
         --save "" \
         --enable-debug-command local \
+        --enable-module-command local \
         --pidfile "$pidfile" \
         --logfile "$logfile" \
         "$@"
