@@ -24,10 +24,16 @@ public struct ApplyBatchCall: Sendable {
         self.dedup = DedupArguments(bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds)
     }
 
-    /// Writes `FCALL tally_apply_v4 2 <layout> <log> ARGV…` for `records` into `command`.
-    public func write(_ records: some Collection<PreparedRecord>, into command: inout RedisCommand) {
-        command.append(Self.fcall)
-        command.append(Self.function)
+    /// Writes `FCALL tally_apply_v4 2 <layout> <log> ARGV…` for `records`
+    /// into `command`, or the same after `TALLY.APPLY_V4` on the module's route.
+    public func write(_ records: some Collection<PreparedRecord>, route: ApplyRoute = .function, into command: inout RedisCommand) {
+        switch route {
+        case .function:
+            command.append(Self.fcall)
+            command.append(Self.function)
+        case .module:
+            command.append(Self.moduleCommand)
+        }
         command.append(Self.keyCount)
         command.append(layout.layoutVersion)
         command.appendArgument { layout.appendLog(to: &$0) }
@@ -88,6 +94,7 @@ public struct ApplyBatchCall: Sendable {
     private static let fcall = Array("FCALL".utf8)
     /// The function called: version 4 of the library (``TallyFunctionLibrary``).
     public static let function = "tally_apply_v4"
+    private static let moduleCommand = Array(TallyModule.apply.utf8)
     private static let keyCount = Array("2".utf8)
     /// Arguments per record (the Function's `RECORD_ARGS`).
     public static let argumentsPerRecord = 12

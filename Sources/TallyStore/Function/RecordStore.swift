@@ -1,3 +1,4 @@
+import Synchronization
 import TallyCore
 import TallyRedisClient
 
@@ -32,6 +33,19 @@ public final class RecordStore {
     private var applySentFor = StoreLayout.layout4
     /// The buffer each batch's call is written into.
     private var batchCommand = RedisCommand()
+    /// How layout 4 batches are applied and forgotten: through the tally
+    /// module where this Redis loaded it, else through the Function.
+    public private(set) var applyRoute = ApplyRoute.function
+    /// When ``applyRoute`` was last chosen: it is chosen again a minute
+    /// later, so a module loaded or unloaded, or layout 3's window closing,
+    /// is noticed without a reconnect.
+    private var routeChosenAt = ContinuousClock.now
+    private static let routeLifetime = Duration.seconds(60)
+    /// The last time a module call declined a batch (``TallyModule/declineCode``),
+    /// in this process: for ten minutes after, its stores take the Function's
+    /// route, so a decline cannot turn into a loop of reconnects.
+    private static let moduleDeclinedAt = Mutex<ContinuousClock.Instant?>(nil)
+    private static let afterDecline = Duration.seconds(600)
 
     /// - Parameters:
     ///   - bucketSeconds, buckets, aheadSeconds: the dedup window (the worker's `dedup.*`).
@@ -51,6 +65,27 @@ public final class RecordStore {
         self.storeLayout = .layout4
         try loadFunctions()
         storeLayout = try Self.layout(of: connection, layout)
+        try chooseRoute()
+    }
+
+    /// The module's route where the Redis has the module, holds layout 4
+    /// and no longer reads layout 3's data (``Layout3Window``), unless a
+    /// module call declined a batch in the last ten minutes; else the
+    /// Function's. Two round trips; only while no reply is outstanding.
+    private func chooseRoute() throws(RedisError) {
+        routeChosenAt = .now
+        let declined = Self.moduleDeclinedAt.withLock { $0 }.map { .now - $0 < Self.afterDecline } ?? false
+        guard storeLayout == .layout4, !declined, try TallyModule.isLoaded(on: connection) else {
+            applyRoute = .function
+            return
+        }
+        let replies = try connection.pipeline([
+            RedisCommand("HMGET", layout.layoutVersion, "v3-switched-at", "v3-pending"), RedisCommand("TIME"),
+        ])
+        guard let fields = replies[0].elements, fields.count == 2, let now = replies[1].elements?.first?.text.flatMap({ Int($0) })
+        else { throw RedisError(.unexpectedReply, "the layout's layout 3 fields and TIME: \(replies)") }
+        let window = Layout3Window(switchedAt: fields[0].text.flatMap { Int($0) }, pendingMigrating: fields[1].text == "migrating")
+        applyRoute = window.isOpen(at: now, batchCall.dedup) ? .function : .module
     }
 
     /// Loads (or replaces) both tally libraries; safe to repeat.
@@ -80,11 +115,12 @@ public final class RecordStore {
     /// follow in the same round trip.
     public func sendApply(_ records: [PreparedRecord]) throws(RedisError) {
         if storeLayout == .layout3 { try checkStillLayout3() }
+        if ContinuousClock.now - routeChosenAt >= Self.routeLifetime { try chooseRoute() }
         applySentFor = storeLayout
         switch storeLayout {
         case .layout4:
             batchCommand.removeAll()
-            batchCall.write(records, into: &batchCommand)
+            batchCall.write(records, route: applyRoute, into: &batchCommand)
             try connection.append(batchCommand)
             if replicaAcknowledgement == nil { try connection.flush() }
         case .layout3:
@@ -109,6 +145,7 @@ public final class RecordStore {
         if replies[1].text == StoreLayout.layout4.rawValue {
             _ = try connection.command(RedisCommand("UNWATCH"))
             storeLayout = .layout4
+            try chooseRoute()
         }
     }
 
@@ -128,6 +165,7 @@ public final class RecordStore {
         case .layout4:
             let reply = try connection.readReply()
             if let error = reply.errorMessage {
+                if error.hasPrefix(TallyModule.declineCode) { Self.moduleDeclinedAt.withLock { $0 = .now } }
                 guard !Self.isServerStateError(error) else {
                     throw RedisError(.unexpectedReply, "Redis cannot apply now (\(error)); the batch will be redelivered")
                 }
@@ -195,8 +233,13 @@ public final class RecordStore {
     public func sendForget(_ outputs: [RecordOutputs]) throws(RedisError) {
         guard !outputs.isEmpty else { return }
         batchCommand.removeAll()
-        batchCommand.append("FCALL")
-        batchCommand.append(TallyFunctionLibrary.forget)
+        switch applyRoute {
+        case .function:
+            batchCommand.append("FCALL")
+            batchCommand.append(TallyFunctionLibrary.forget)
+        case .module:
+            batchCommand.append(TallyModule.forget)
+        }
         batchCommand.append("1")
         batchCommand.append(layout.layoutVersion)
         batchCommand.append(batchCall.dedup.claimSeconds)
@@ -214,7 +257,8 @@ public final class RecordStore {
         guard count > 0 else { return }
         let reply = try connection.readReply()
         if let error = reply.errorMessage {
-            throw RedisError(.unexpectedReply, "\(TallyFunctionLibrary.forget): \(error)")
+            if error.hasPrefix(TallyModule.declineCode) { Self.moduleDeclinedAt.withLock { $0 = .now } }
+            throw RedisError(.unexpectedReply, "\(applyRoute == .module ? TallyModule.forget : TallyFunctionLibrary.forget): \(error)")
         }
     }
 
@@ -270,13 +314,20 @@ public final class RecordStore {
 
     /// Error codes that describe the server, not the record (Redis's reply
     /// prefixes; a Function's failing `redis.call` keeps the inner code).
+    /// The module's decline is one too: the batch goes to the Function after
+    /// the reconnect.
     static let serverStateCodes: Set<String> = [
         "OOM", "BUSY", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "MISCONF", "TRYAGAIN", "CLUSTERDOWN", "NOSCRIPT",
+        TallyModule.declineCode,
     ]
 
+    /// Also a library or a module command missing (a Redis that lost its
+    /// data, or one started without the module after a failover): the
+    /// reconnect loads the libraries and chooses the route again.
     static func isServerStateError(_ message: String) -> Bool {
         let code = message.prefix { $0 != " " }
         return serverStateCodes.contains(String(code)) || message.contains("OOM command not allowed")
             || message.contains("Function not found") || message.contains("function not found")
+            || message.hasPrefix("ERR unknown command")
     }
 }

@@ -43,6 +43,9 @@ final class WorkerLoop {
     /// Redis replicas that acknowledged the writes of the batch about to be
     /// published (nil: no wait configured).
     private var replicasAcknowledged: Int?
+    /// The route the log last named (``RecordStore/applyRoute``), so that a
+    /// change is logged once.
+    private var loggedApplyRoute: ApplyRoute?
 
     /// The connections of one uninterrupted stretch of work.
     private struct Session {
@@ -118,6 +121,7 @@ final class WorkerLoop {
             return machine.keptAlive()
         case .sendApply(let records):
             try timeApply { try session.store.sendApply(records) }
+            if session.store.applyRoute != loggedApplyRoute { logApplyRoute(session.store) }
             return machine.applySent()
         case .awaitConfirms:
             let nacked = try statistics.time(.confirm) {
@@ -201,6 +205,16 @@ final class WorkerLoop {
         logger.info(
             "Redis replicas caught up; publishing the held-back batch",
             metadata: ["held-ms": "\(held.seconds * 1000 + held.attoseconds / 1_000_000_000_000_000)"])
+    }
+
+    /// Which implementation applies the batches now: the tally module in
+    /// Redis, or the Function (no module, layout 3 or its window, or a
+    /// decline in the last ten minutes).
+    private func logApplyRoute(_ store: RecordStore) {
+        loggedApplyRoute = store.applyRoute
+        logger.info(
+            "Redis applies batches through \(store.applyRoute == .module ? "the tally module (\(TallyModule.apply))" : "the Function (\(TallyFunctionLibrary.apply))")",
+            metadata: ["apply-route": "\(store.applyRoute.rawValue)", "layout": "\(store.storeLayout.rawValue)"])
     }
 
     /// A stop requested while a batch waits for replicas.

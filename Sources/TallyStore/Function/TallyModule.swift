@@ -1,0 +1,64 @@
+import TallyRedisClient
+
+/// The tally Redis module (`redis-module/tally_module.c`): `tally_apply_v4`
+/// and `tally_forget_v4` as native commands, with the same arguments, the
+/// same replies and the same writes, byte for byte. Where a Redis loaded
+/// it, a batch costs Redis about a third of the instructions the Function
+/// costs (BENCHMARKS.md); where it did not, nothing changes.
+///
+/// The Function stays the reference and the fallback: a worker uses the
+/// module only on layout 4 and outside layout 3's window
+/// (``Layout3Window``), and a module call that meets anything it does not
+/// do natively declines the whole call (``declineCode``) before writing.
+/// Workers of either kind, and of the previous release, run side by side.
+public enum TallyModule {
+    /// Applies a batch: `TALLY.APPLY_V4 2 <layout> <log> ARGV…`, as `FCALL tally_apply_v4`.
+    public static let apply = "TALLY.APPLY_V4"
+    /// Forgets a batch's confirmed outcomes, as `FCALL tally_forget_v4`.
+    public static let forget = "TALLY.FORGET_V4"
+    /// The first word of the whole-call error with which a module call
+    /// declines a batch it leaves to the Function. Nothing was written.
+    public static let declineCode = "TALLYLUA"
+
+    /// Whether the Redis on `connection` has both commands (`COMMAND INFO`
+    /// answers nil for a command it does not know).
+    public static func isLoaded(on connection: RedisConnection) throws(RedisError) -> Bool {
+        let reply = try connection.command(RedisCommand("COMMAND", "INFO", apply, forget))
+        guard let entries = reply.elements else {
+            throw RedisError(.unexpectedReply, "COMMAND INFO: \(reply.errorMessage ?? "\(reply)")")
+        }
+        return entries.count == 2 && entries.allSatisfy { $0 != .null }
+    }
+}
+
+/// Which implementation applies a batch on layout 4.
+public enum ApplyRoute: String, Sendable {
+    /// `FCALL tally_apply_v4`: every Redis has it (workers load it).
+    case function
+    /// `TALLY.APPLY_V4`: where the Redis loaded the tally module.
+    case module
+}
+
+/// While layout 3's data is still in use on a Redis switched to layout 4:
+/// `tally_apply_v4` looks records up in layout 3's claim buckets until
+/// they have all expired, and in its pending hashes until `tally store
+/// upgrade` has moved them (`v3-pending` is `migrating`). The module does
+/// neither; a worker sends those batches to the Function. The same
+/// arithmetic as the Function's, on Redis's clock, with a margin.
+struct Layout3Window: Sendable, Equatable {
+    /// Epoch seconds of the switch (`v3-switched-at`), nil if the Redis never held layout 3.
+    let switchedAt: Int?
+    /// `v3-pending` is `migrating`.
+    let pendingMigrating: Bool
+
+    init(switchedAt: Int?, pendingMigrating: Bool) {
+        self.switchedAt = switchedAt
+        self.pendingMigrating = pendingMigrating
+    }
+
+    /// Whether the Function still reads layout 3's data at `now` (Redis's
+    /// epoch seconds), with `margin` seconds to spare.
+    func isOpen(at now: Int, _ dedup: DedupArguments, margin: Int = 60) -> Bool {
+        pendingMigrating || switchedAt.map { now < $0 + dedup.layout3ClaimsOutliveSwitch + margin } ?? false
+    }
+}
