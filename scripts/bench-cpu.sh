@@ -20,6 +20,10 @@
 # adds tally-layout3: the same worker on a Redis still on layout 3 (its own
 # key prefix, seeded so that it is), where it applies as version 3 did, one
 # tally_apply_v3 per record — the before of layout 4, in the same run.
+# With the tally Redis module (TALLY_REDIS_MODULE=1, the default) tally
+# applies through it, and tally-function is the same worker with the module
+# unloaded, applying through the Function (tally_apply_v4): the module
+# against what it stands in for, in the same run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -67,6 +71,8 @@ if [[ "$LAYOUT3" == 1 ]]; then
     redis-cli -p "$TALLY_REDIS_PORT" XADD tally3:log '*' seeded by-bench-cpu >/dev/null
     kinds+=(tally-layout3)
 fi
+module_path=$(redis_module_path)
+if [[ -n "$module_path" ]]; then kinds+=(tally-function); fi
 if [[ "$REPLICA" == 1 ]]; then
     replica_port=$((TALLY_REDIS_PORT + 1))
     redis-server --port "$replica_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
@@ -100,6 +106,13 @@ run() {
     # The worker waits for the replica only in tally-wait runs, and uses
     # the layout 3 prefix only in tally-layout3 runs.
     if [[ $kind != relay && $kind != "${worker_mode:-tally}" ]]; then
+        # The worker chooses its route when it starts: the module is
+        # unloaded (or loaded again) first.
+        if [[ $kind == tally-function ]]; then
+            redis MODULE UNLOAD tally >/dev/null
+        elif [[ -n "$module_path" ]] && ! redis MODULE LIST | grep -qx tally; then
+            redis MODULE LOAD "$module_path" >/dev/null
+        fi
         case $kind in
             tally-wait) restart_worker TALLY_REDIS_WAIT_REPLICAS=1 ;;
             tally-layout3) restart_worker TALLY_REDIS_KEY_PREFIX=tally3 ;;
@@ -174,7 +187,11 @@ layout3 = by_kind.get("tally-layout3", [])
 if layout3 and tally:
     print("Throughput ratio tally / tally-layout3 per round (layout 4 against layout 3): "
           + ", ".join(f"{t / l:.2f}" for t, l in zip(tally, layout3)))
-for kind in ("tally", "tally-layout3"):
+function = by_kind.get("tally-function", [])
+if function and tally:
+    print("Throughput ratio tally (the module) / tally-function per round: "
+          + ", ".join(f"{t / f:.2f}" for t, f in zip(tally, function)))
+for kind in ("tally", "tally-function", "tally-layout3"):
     stats = sorted(glob.glob(os.path.join(reports, f"cpu-commandstats-{kind}-[0-9]*.txt")))
     if not stats:
         continue

@@ -7,9 +7,11 @@ of 500 and `tally_forget_v4` behind each, with the data shape of
 record from /proc and INFO commandstats per round; with --callgrind, runs
 Redis under valgrind and prints instructions per record instead (the
 difference of a 2,000- and a 12,000-record run: exact and repeatable, where
-CPU time on a shared machine is not).
+CPU time on a shared machine is not). With --module PATH (the tally Redis
+module, scripts/build-redis-module.sh prints it), Redis loads it and the
+same batches go through TALLY.APPLY_V4 and TALLY.FORGET_V4 instead.
 
-  scripts/redis-function-cost.py [--lua FILE] [--records N] [--rounds R] [--callgrind]
+  scripts/redis-function-cost.py [--lua FILE] [--module PATH] [--records N] [--rounds R] [--callgrind]
 """
 import argparse, os, random, shutil, subprocess, sys, tempfile, time
 
@@ -33,12 +35,14 @@ def record(rnd, i, tag, now):
             str(scale), str(significand), '', str(now - 60), js.ljust(250), str(rnd.randrange(1024))]
 
 
-def run(lua, records, rounds, callgrind):
+def run(lua, module, records, rounds, callgrind):
     data = tempfile.mkdtemp(prefix='tally-function-cost-')
     port = 16997
     out = os.path.join(data, 'callgrind.out')
     command = ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes',
                '--appendfsync', 'always', '--save', '', '--auto-aof-rewrite-percentage', '0', '--logfile', data + '/redis.log']
+    if module:
+        command += ['--loadmodule', os.path.abspath(module)]
     if callgrind:
         command = ['valgrind', '--tool=callgrind', '--callgrind-out-file=' + out] + command
     server = subprocess.Popen(command, stderr=subprocess.DEVNULL)
@@ -60,11 +64,13 @@ def run(lua, records, rounds, callgrind):
             previous = []
             for start in range(0, records, 500):
                 batch = [record(rnd, start + j, 'r%d' % round_no, now) for j in range(min(500, records - start))]
-                args = ['FCALL', 'tally_apply_v4', '2', 'tally:layout', 'tally:log', '86400', '8', '3600', 'tally', len(batch)]
+                args = (['TALLY.APPLY_V4'] if module else ['FCALL', 'tally_apply_v4']) + ['2', 'tally:layout', 'tally:log', '86400', '8', '3600', 'tally', len(batch)]
                 for r in batch: args += r
-                redis(*args)
+                reply = redis(*args)
+                if reply[0] != b'applied':
+                    sys.exit('the first record of a batch was not applied: %r' % reply[:2])
                 if previous:
-                    forget = ['FCALL', 'tally_forget_v4', '1', 'tally:layout', str(7 * 86400 + 3600), 'tally']
+                    forget = (['TALLY.FORGET_V4'] if module else ['FCALL', 'tally_forget_v4']) + ['1', 'tally:layout', str(7 * 86400 + 3600), 'tally']
                     for r in previous: forget += [r[0], r[2], r[1]]
                     redis(*forget)
                 previous = batch
@@ -93,16 +99,17 @@ def run(lua, records, rounds, callgrind):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--lua', default=DEFAULT_LUA)
+    parser.add_argument('--module', default=None)
     parser.add_argument('--records', type=int, default=100000)
     parser.add_argument('--rounds', type=int, default=2)
     parser.add_argument('--callgrind', action='store_true')
     options = parser.parse_args()
     if options.callgrind:
-        small = run(options.lua, 2000, 1, True)
-        large = run(options.lua, 12000, 1, True)
+        small = run(options.lua, options.module, 2000, 1, True)
+        large = run(options.lua, options.module, 12000, 1, True)
         print('%d instructions per record' % ((large - small) // 10000))
     else:
-        run(options.lua, options.records, options.rounds, False)
+        run(options.lua, options.module, options.records, options.rounds, False)
 
 
 if __name__ == '__main__':
