@@ -119,8 +119,19 @@ static int dec_add(arena *a, str x, str y, str *out) {
     o[m] = 0; *out = (str){o, m};
     return 0;
 }
+/* n in decimal into buf (at least 21 bytes), without printf's cost: this
+ * runs for every integer total a batch writes. Returns the length. */
+static int format_int(char *buf, int64_t n) {
+    char tmp[24]; int l = 0;
+    uint64_t u = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    do { tmp[l++] = (char)('0' + u % 10); u /= 10; } while (u);
+    int m = 0;
+    if (n < 0) buf[m++] = '-';
+    while (l) buf[m++] = tmp[--l];
+    return m;
+}
 static str place_scaled(arena *a, int64_t n, int64_t scale) {
-    char buf[64]; int l = snprintf(buf, sizeof buf, "%lld", (long long)n);
+    char buf[64]; int l = format_int(buf, n);
     if (scale == 0) return adup(a, buf, l);
     char *o = aalloc(a, l + scale + 3); size_t m = 0;
     if (l <= scale) { for (int64_t k = 0; k < scale + 1 - l; k++) o[m++] = '0'; }
@@ -198,6 +209,7 @@ typedef struct summary {
     int nchg, capchg; chg *chg;             /* in assignment order */
     ltable order;                           /* pairs() order of chg's names */
     int unchanged, had_count, has_raw; str raw;
+    RedisModuleString *key_object;          /* kept for the HSET */
 } summary;
 typedef struct { int type; int64_t conflicts; int has, hit; } stats;
 
@@ -208,6 +220,8 @@ typedef struct {
     long long now, oldest, newest;
     int batched, log_type; str *logged; int nlogged;
     RedisModuleString *log_key;
+    RedisModuleString **claim_keys; long long nclaim_keys;   /* made once: read by MGET, written by the claims */
+    map names;                              /* field name -> its RedisModuleString, shared by every HSET */
     const char *tallylua;                   /* set: refuse the call */
 } call;
 
@@ -235,6 +249,13 @@ static const char *FAIL_FIRST = "user_function:122: WRONGTYPE Operation against 
 static const char *FAIL_CACHED = "user_function:115: WRONGTYPE Operation against a key holding the wrong kind of value";
 
 static RedisModuleString *mkstr(call *c, str s) { return RedisModule_CreateString(c->rctx, s.p, s.n); }
+/* A summary field's name as a RedisModuleString, made once per call: the
+ * same few names ("count", "P:kWh", ...) are in every summary written. */
+static RedisModuleString *name_object(call *c, str name) {
+    void **slot = map_slot(&c->names, name, 1);
+    if (!*slot) *slot = mkstr(c, name);
+    return *slot;
+}
 
 /* The summary of `key` as this call keeps it: HGETALL once, in HGETALL's
  * order. RM_ScanKey walks a listpack hash in one call, in its order (what
@@ -280,8 +301,8 @@ static summary *summary_of(call *c, str key, const char **err) {
         e->error = WRONGTYPE;
     }
     if (h) RedisModule_CloseKey(h);
-    RedisModule_FreeString(c->rctx, k);
-    if (e->error) { *err = FAIL_FIRST; return NULL; }
+    if (e->error) { RedisModule_FreeString(c->rctx, k); *err = FAIL_FIRST; return NULL; }
+    e->key_object = k;
     if (c->norder == c->caporder) {
         c->caporder = c->caporder ? c->caporder * 2 : 64;
         c->order = RedisModule_Realloc(c->order, c->caporder * sizeof(summary *));
@@ -302,7 +323,7 @@ static val value_of(summary *e, str f) {
 }
 static str text_of(arena *a, val v) {
     if (v.kind == 2) return v.s;
-    char buf[24]; int n = snprintf(buf, sizeof buf, "%lld", (long long)v.num);
+    char buf[24]; int n = format_int(buf, v.num);
     return adup(a, buf, n);
 }
 static int all_digits(str s) {
@@ -474,7 +495,7 @@ enum { RECORD_ID, FINGERPRINT, BASE, REFERENCE, FIELD, SCALE_FIELD, SCALE, AMOUN
 
 /* effect: 0 none, 1 HINCRBY <base>:stats conflicts 1, 2 XADD <log> * record <json> */
 typedef struct { const char *status; str detail; int effect; str key; } reply;
-typedef struct { str claim_key, stored; } newclaim;
+typedef struct { str claim_key, stored; RedisModuleString *key; } newclaim;
 typedef struct { str refs_key, reference; } newref;
 
 static int key_type(call *c, str key) {
@@ -516,7 +537,7 @@ static int conflict_counted(call *c, str key) {
 
 /* apply_one() of tally_v4.lua, computing only: writes are noted in `r`
  * (HINCRBY, an unbatched XADD) or the call's lists, made after every record. */
-static void apply_one(call *c, RedisModuleString **argv, int at, str claim, str claim_key,
+static void apply_one(call *c, RedisModuleString **argv, int at, str claim, str claim_key, RedisModuleString *claim_object,
                       newclaim *nc, int *nnc, newref *nr, int *nnr, reply *r) {
     arena *a = &c->a;
     str rid = arg(argv, at + RECORD_ID), fp = arg(argv, at + FINGERPRINT), base = arg(argv, at + BASE);
@@ -588,7 +609,7 @@ static void apply_one(call *c, RedisModuleString **argv, int at, str claim, str 
     commit(c, ref, &ru);
     commit(c, sum, &su);
     if (first_of_reference) { nr[*nnr].refs_key = refs_key; nr[*nnr].reference = reference; (*nnr)++; }
-    nc[*nnc].claim_key = claim_key; nc[*nnc].stored = stored;
+    nc[*nnc].claim_key = claim_key; nc[*nnc].stored = stored; nc[*nnc].key = claim_object;
     str *sp = aalloc(a, sizeof(str)); *sp = stored;
     *map_slot(&c->claimed, rid, 1) = sp;
     (*nnc)++;
@@ -612,6 +633,11 @@ static int xadd(call *c, str field, str value) {
 }
 
 static void call_free(call *c) {
+    for (int i = 0; i < c->norder; i++) RedisModule_FreeString(c->rctx, c->order[i]->key_object);
+    for (long long i = 0; i < c->nclaim_keys; i++) RedisModule_FreeString(c->rctx, c->claim_keys[i]);
+    RedisModule_Free(c->claim_keys);
+    for (size_t i = 0; i < c->names.cap; i++) if (c->names.s[i].k.p) RedisModule_FreeString(c->rctx, c->names.s[i].v);
+    RedisModule_Free(c->names.s);
     afree(&c->a); RedisModule_Free(c->summaries.s); RedisModule_Free(c->claimed.s);
     RedisModule_Free(c->stats.s); RedisModule_Free(c->refs.s); RedisModule_Free(c->order);
 }
@@ -731,18 +757,19 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         if (info) RedisModule_FreeCallReply(info);
         if (why) return refuse(ctx, why);
     }
-    map_init(&c.summaries, 1024); map_init(&c.claimed, 1024); map_init(&c.stats, 16); map_init(&c.refs, 64);
+    map_init(&c.summaries, 1024); map_init(&c.claimed, 1024); map_init(&c.names, 64); map_init(&c.stats, 16); map_init(&c.refs, 64);
     reply *replies = aalloc(&c.a, (count + 1) * sizeof(reply));
     newclaim *nc = aalloc(&c.a, (count + 1) * sizeof(newclaim));
     newref *nr = aalloc(&c.a, (count + 1) * sizeof(newref));
     c.logged = aalloc(&c.a, (count + 1) * sizeof(str));
     str *claims = aalloc(&c.a, (count + 1) * sizeof(str)), *claim_keys = aalloc(&c.a, (count + 1) * sizeof(str));
     /* Every claim first, by MGET itself, 1000 keys a call, as the Function reads them. */
-    RedisModuleString **ck = RedisModule_Alloc((count + 1) * sizeof(*ck));
+    RedisModuleString **ck = c.claim_keys = RedisModule_Alloc((count + 1) * sizeof(*ck));
     for (long long i = 0; i < count; i++) {
         claim_keys[i] = cat(&c.a, prefix, S(":c:"), arg(argv, 9 + (int)i * RECORD_ARGS + RECORD_ID));
         claims[i] = (str){0, 0};
         ck[i] = mkstr(&c, claim_keys[i]);
+        c.nclaim_keys = i + 1;
     }
     for (long long from = 0; from < count && !c.tallylua; from += 1000) {
         long long upto = from + 1000 < count ? from + 1000 : count;
@@ -758,11 +785,9 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         }
         if (rep) RedisModule_FreeCallReply(rep);
     }
-    for (long long i = 0; i < count; i++) RedisModule_FreeString(ctx, ck[i]);
-    RedisModule_Free(ck);
     int nnc = 0, nnr = 0;
     for (long long i = 0; i < count && !c.tallylua; i++)
-        apply_one(&c, argv, 9 + (int)i * RECORD_ARGS, claims[i], claim_keys[i], nc, &nnc, nr, &nnr, &replies[i]);
+        apply_one(&c, argv, 9 + (int)i * RECORD_ARGS, claims[i], claim_keys[i], ck[i], nc, &nnc, nr, &nnr, &replies[i]);
     /* The Function writes a conflict's count and an unbatched log entry at
      * once: a key it writes so and also reads as a summary or references set
      * (a key in two roles: names no worker makes) would be read after that
@@ -813,9 +838,9 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         chg **ord = aalloc(&c.a, e->nchg * sizeof(chg *));
         int m = changed_in_order(e, ord);
         if (2 * m > capvec) { capvec = 2 * m; vec = RedisModule_Realloc(vec, capvec * sizeof(*vec)); }
-        RedisModuleString *k = mkstr(&c, e->key);
+        RedisModuleString *k = e->key_object;
         for (int i = 0; i < m; i++) {
-            vec[2 * i] = mkstr(&c, ord[i]->name);
+            vec[2 * i] = name_object(&c, ord[i]->name);
             vec[2 * i + 1] = mkstr(&c, text_of(&c.a, ord[i]->v));
         }
         for (int from = 0; from < m; from += 1000) {
@@ -823,8 +848,7 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             RedisModuleCallReply *rep = RedisModule_Call(ctx, "HSET", "!sv", k, vec + 2 * from, (size_t)(2 * (upto - from)));
             if (rep) RedisModule_FreeCallReply(rep);
         }
-        for (int i = 0; i < 2 * m; i++) RedisModule_FreeString(ctx, vec[i]);
-        RedisModule_FreeString(ctx, k);
+        for (int i = 1; i < 2 * m; i += 2) RedisModule_FreeString(ctx, vec[i]);
     }
     for (int i = 0; i < nnr; i++) {
         RedisModuleCallReply *rep = RedisModule_Call(ctx, "SADD", "!bb", nr[i].refs_key.p, nr[i].refs_key.n,
@@ -835,7 +859,7 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (nnc) {
         RedisModuleString **mv = RedisModule_Alloc(2 * nnc * sizeof(*mv));
         for (int i = 0; i < nnc; i++) {
-            mv[2 * i] = mkstr(&c, nc[i].claim_key);
+            mv[2 * i] = nc[i].key;
             mv[2 * i + 1] = mkstr(&c, nc[i].stored);
             RedisModuleKey *h = RedisModule_OpenKey(ctx, mv[2 * i], REDISMODULE_READ | REDISMODULE_WRITE);
             RedisModule_StringSet(h, mv[2 * i + 1]);
@@ -846,7 +870,7 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             int upto = from + 1000 < nnc ? from + 1000 : nnc;
             RedisModule_Replicate(ctx, "MSET", "v", mv + 2 * from, (size_t)(2 * (upto - from)));
         }
-        for (int i = 0; i < 2 * nnc; i++) RedisModule_FreeString(ctx, mv[i]);
+        for (int i = 1; i < 2 * nnc; i += 2) RedisModule_FreeString(ctx, mv[i]);
         RedisModule_Free(mv);
     }
     RedisModule_ReplyWithArray(ctx, 2 * count);
@@ -898,12 +922,14 @@ static int Forget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         }
     }
     long long expire_ms = (RedisModule_Milliseconds() / 1000 + keep + 1) * 1000;
-    char pxat[32]; int pl = snprintf(pxat, sizeof pxat, "%lld", expire_ms);
+    char pxat[32]; int pl = format_int(pxat, expire_ms);
+    /* Made once and shared by every replicated SET (Replicate's "s" takes a reference). */
+    RedisModuleString *pxat_word = RedisModule_CreateString(ctx, "PXAT", 4), *pxat_at = RedisModule_CreateString(ctx, pxat, pl);
     for (int i = 0; i < n; i++) {
         str fp = arg(argv, 7 + 3 * i);
         RedisModuleKey *h = RedisModule_OpenKey(ctx, keys[i], REDISMODULE_READ | REDISMODULE_WRITE);
         RedisModuleString *f = NULL;
-        if (fp.n == 16) f = RedisModule_CreateString(ctx, fp.p, fp.n);
+        if (fp.n == 16) { if (RedisModule_KeyType(h) != REDISMODULE_KEYTYPE_EMPTY) f = RedisModule_CreateString(ctx, fp.p, fp.n); }
         else if (RedisModule_KeyType(h) == REDISMODULE_KEYTYPE_STRING) {   /* GET, as the Function reads it */
             RedisModuleCallReply *rep = RedisModule_Call(ctx, "GET", "s", keys[i]);
             size_t l = 0; const char *p = rep ? RedisModule_CallReplyStringPtr(rep, &l) : NULL;
@@ -913,7 +939,7 @@ static int Forget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         if (f && RedisModule_KeyType(h) != REDISMODULE_KEYTYPE_EMPTY) {   /* XX */
             RedisModule_StringSet(h, f);
             RedisModule_SetAbsExpire(h, expire_ms);
-            RedisModule_Replicate(ctx, "SET", "ssbb", keys[i], f, "PXAT", (size_t)4, pxat, (size_t)pl);
+            RedisModule_Replicate(ctx, "SET", "ssss", keys[i], f, pxat_word, pxat_at);
             RedisModule_NotifyKeyspaceEvent(ctx, REDISMODULE_NOTIFY_STRING, "set", keys[i]);
             RedisModule_NotifyKeyspaceEvent(ctx, REDISMODULE_NOTIFY_GENERIC, "expire", keys[i]);
         }
@@ -921,6 +947,7 @@ static int Forget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         if (f) RedisModule_FreeString(ctx, f);
         RedisModule_FreeString(ctx, keys[i]);
     }
+    RedisModule_FreeString(ctx, pxat_word); RedisModule_FreeString(ctx, pxat_at);
     afree(&a);
     return RedisModule_ReplyWithLongLong(ctx, n);
 }
