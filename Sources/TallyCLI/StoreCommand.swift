@@ -10,7 +10,10 @@ struct StoreCommand: AsyncParsableCommand {
 
     struct Layout: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the layout Redis holds (3 or 4) and, on 4, the log's format (log=batches or log=per-record).")
+            abstract: """
+                Print the layout Redis holds (3 or 4) and, on 4, the log's format (log=batches or log=per-record) \
+                and whether workers apply through the tally Redis module or the Function.
+                """)
         @OptionGroup var connection: ConnectionOptions
 
         /// Reads only: an empty Redis is put on layout 4 by the first worker, not here.
@@ -25,6 +28,12 @@ struct StoreCommand: AsyncParsableCommand {
                 // The previous release's layout 4: one log entry per record.
                 if version == "4", !state.contains(where: { $0.field == "log" }) { rest.append("log=per-record") }
                 print(version + (rest.isEmpty ? "" : "  (" + rest.joined(separator: " ") + ")"))
+                if version == "4" {
+                    let dedup = settings.dedup
+                    let choice = try TallyModule.route(
+                        on: redis, layout: keys, bucketSeconds: dedup.bucketSeconds, buckets: dedup.buckets, aheadSeconds: dedup.aheadSeconds)
+                    print("workers apply through " + choice.description)
+                }
                 let unregistered = try LogReaders.unregistered(on: redis, layout: keys)
                 if state.contains(where: { $0.field == "log" && $0.value == "batches" }), !unregistered.isEmpty {
                     print("""

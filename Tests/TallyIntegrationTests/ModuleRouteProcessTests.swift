@@ -52,6 +52,41 @@ struct ModuleRouteProcessTests {
         #expect(log.contains("through the Function"))
     }
 
+    /// `tally store layout` says which route workers take, and why not the
+    /// module when they do not: layout 3's claims still looked up, its
+    /// pending outcomes being moved, the module not loaded.
+    @Test func storeLayoutNamesTheRoute() throws {
+        let environment = TestEnvironment("module-store-layout")
+        defer { environment.cleanUp() }
+        let module = RedisModuleSwitch(environment: environment)
+        try #require(try module.isLoaded(), "make test's Redis loads the tally module (scripts/up.sh)")
+        defer { if (try? module.isLoaded()) == false { try? module.load() } }
+        let caller = try FunctionCaller(environment)  // an empty prefix: put on layout 4
+        let layoutHash = environment.layout.layoutVersion
+        func shown() throws -> String { try TallyCLI.run(environment, ["store", "layout"]).output }
+
+        var output = try shown()
+        #expect(output.contains("\nworkers apply through the tally module (TALLY.APPLY_V4)\n"), "\(output)")
+
+        let now = Int(Date().timeIntervalSince1970)
+        _ = try caller.redis.command(RedisCommand("HSET", layoutHash, "v3-switched-at", "\(now)"))
+        output = try shown()
+        #expect(output.contains("workers apply through the Function (tally_apply_v4): layout 3's claims may still be looked up, for "),
+            "\(output)")
+        // The tests' dedup window is 30 years: a switch in 1970 is past it.
+        _ = try caller.redis.command(RedisCommand("HSET", layoutHash, "v3-switched-at", "1"))
+        #expect(try shown().contains("through the tally module"), "a switch long past: the window is closed")
+
+        _ = try caller.redis.command(RedisCommand("HSET", layoutHash, "v3-pending", "migrating"))
+        output = try shown()
+        #expect(output.contains("(tally_apply_v4): layout 3's pending outcomes are being moved"), "\(output)")
+        _ = try caller.redis.command(RedisCommand("HDEL", layoutHash, "v3-pending", "v3-switched-at"))
+
+        try module.unload()
+        output = try shown()
+        #expect(output.contains("(tally_apply_v4): this Redis has not loaded the tally module"), "\(output)")
+    }
+
     /// One worker, `records` records in two halves; `fault` acts between
     /// them. Every record's effect once, every notification consistent.
     /// Returns the worker's log.

@@ -71,21 +71,15 @@ public final class RecordStore {
     /// The module's route where the Redis has the module, holds layout 4
     /// and no longer reads layout 3's data (``Layout3Window``), unless a
     /// module call declined a batch in the last ten minutes; else the
-    /// Function's. Two round trips; only while no reply is outstanding.
+    /// Function's (``TallyModule/route(on:layoutHash:dedup:)``).
     private func chooseRoute() throws(RedisError) {
         routeChosenAt = .now
         let declined = Self.moduleDeclinedAt.withLock { $0 }.map { .now - $0 < Self.afterDecline } ?? false
-        guard storeLayout == .layout4, !declined, try TallyModule.isLoaded(on: connection) else {
+        guard storeLayout == .layout4, !declined else {
             applyRoute = .function
             return
         }
-        let replies = try connection.pipeline([
-            RedisCommand("HMGET", layout.layoutVersion, "v3-switched-at", "v3-pending"), RedisCommand("TIME"),
-        ])
-        guard let fields = replies[0].elements, fields.count == 2, let now = replies[1].elements?.first?.text.flatMap({ Int($0) })
-        else { throw RedisError(.unexpectedReply, "the layout's layout 3 fields and TIME: \(replies)") }
-        let window = Layout3Window(switchedAt: fields[0].text.flatMap { Int($0) }, pendingMigrating: fields[1].text == "migrating")
-        applyRoute = window.isOpen(at: now, batchCall.dedup) ? .function : .module
+        applyRoute = try TallyModule.route(on: connection, layoutHash: layout.layoutVersion, dedup: batchCall.dedup).route
     }
 
     /// Loads (or replaces) both tally libraries; safe to repeat.

@@ -29,6 +29,53 @@ public enum TallyModule {
         }
         return entries.count == 2 && entries.allSatisfy { $0 != .null }
     }
+
+    /// The route a worker choosing now takes on a Redis on layout 4, and
+    /// why: for `tally store layout`. (A worker whose module call declined
+    /// a batch keeps to the Function for ten minutes besides.)
+    public static func route(
+        on connection: RedisConnection, layout: RedisKeyLayout, bucketSeconds: Int, buckets: Int, aheadSeconds: Int
+    ) throws(RedisError) -> RouteChoice {
+        try route(on: connection, layoutHash: layout.layoutVersion,
+            dedup: DedupArguments(bucketSeconds: bucketSeconds, buckets: buckets, aheadSeconds: aheadSeconds))
+    }
+
+    /// The module where it is loaded and layout 3's window is closed
+    /// (``Layout3Window``, on Redis's clock), else the Function. Three
+    /// round trips; only while no reply is outstanding.
+    static func route(on connection: RedisConnection, layoutHash: String, dedup: DedupArguments) throws(RedisError) -> RouteChoice {
+        guard try isLoaded(on: connection) else {
+            return RouteChoice(route: .function, reason: "this Redis has not loaded the tally module")
+        }
+        let replies = try connection.pipeline([
+            RedisCommand("HMGET", layoutHash, "v3-switched-at", "v3-pending"), RedisCommand("TIME"),
+        ])
+        guard let fields = replies[0].elements, fields.count == 2, let now = replies[1].elements?.first?.text.flatMap({ Int($0) })
+        else { throw RedisError(.unexpectedReply, "the layout's layout 3 fields and TIME: \(replies)") }
+        let window = Layout3Window(switchedAt: fields[0].text.flatMap { Int($0) }, pendingMigrating: fields[1].text == "migrating")
+        if window.pendingMigrating {
+            return RouteChoice(route: .function, reason: "layout 3's pending outcomes are being moved (v3-pending migrating)")
+        }
+        if window.isOpen(at: now, dedup), let switchedAt = window.switchedAt {
+            let seconds = switchedAt + dedup.layout3ClaimsOutliveSwitch + Layout3Window.margin - now
+            return RouteChoice(route: .function, reason: "layout 3's claims may still be looked up, for \(seconds) s more")
+        }
+        return RouteChoice(route: .module, reason: "the tally module is loaded")
+    }
+}
+
+/// A route and the reason it was chosen.
+public struct RouteChoice: Sendable, Equatable, CustomStringConvertible {
+    public let route: ApplyRoute
+    public let reason: String
+
+    /// One line for people: `the tally module (TALLY.APPLY_V4): …`.
+    public var description: String {
+        switch route {
+        case .module: "the tally module (\(TallyModule.apply))"
+        case .function: "the Function (\(TallyFunctionLibrary.apply)): \(reason)"
+        }
+    }
 }
 
 /// Which implementation applies a batch on layout 4.
@@ -56,9 +103,13 @@ struct Layout3Window: Sendable, Equatable {
         self.pendingMigrating = pendingMigrating
     }
 
+    /// Seconds to spare after the Function stops reading layout 3's claims
+    /// (clocks of workers and Redis apart, a batch in flight).
+    static let margin = 60
+
     /// Whether the Function still reads layout 3's data at `now` (Redis's
     /// epoch seconds), with `margin` seconds to spare.
-    func isOpen(at now: Int, _ dedup: DedupArguments, margin: Int = 60) -> Bool {
+    func isOpen(at now: Int, _ dedup: DedupArguments, margin: Int = Layout3Window.margin) -> Bool {
         pendingMigrating || switchedAt.map { now < $0 + dedup.layout3ClaimsOutliveSwitch + margin } ?? false
     }
 }
