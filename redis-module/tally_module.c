@@ -679,8 +679,13 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     RedisModuleKey *lk = RedisModule_OpenKey(ctx, argv[2], REDISMODULE_READ);
     RedisModuleString *version = NULL, *switched = NULL, *pending = NULL, *log = NULL;
     int lt = RedisModule_KeyType(lk);
-    if (lt != REDISMODULE_KEYTYPE_EMPTY && lt != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(lk); return RedisModule_ReplyWithError(ctx, WRONGTYPE);
+    if (lt != REDISMODULE_KEYTYPE_EMPTY && lt != REDISMODULE_KEYTYPE_HASH) {   /* the Function's error names its line */
+        RedisModule_CloseKey(lk); return refuse(ctx, "TALLYLUA the layout key is not a hash");
+    }
+    /* Lua adds integers exactly below 2^53: past that (no worker's
+     * settings come near), the Function's arithmetic is its own. */
+    if ((__int128)bucket_seconds * buckets + ahead + 1 > ((__int128)1 << 53)) {
+        RedisModule_CloseKey(lk); return refuse(ctx, "TALLYLUA dedup settings beyond 2^53 seconds");
     }
     if (lt == REDISMODULE_KEYTYPE_HASH)
         RedisModule_HashGet(lk, REDISMODULE_HASH_CFIELDS, "version", &version, "v3-switched-at", &switched,
@@ -691,18 +696,26 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     if (is4 && pending && streq(arg(&pending, 0), S("migrating"))) why = "TALLYLUA layout 3 pending outcomes still being moved; use the Function";
     if (is4 && !why && switched) {
         long long s;
-        if (parse_int(arg(&switched, 0), &s)) why = "TALLYLUA v3-switched-at not a plain integer; use the Function";
+        if (parse_int(arg(&switched, 0), &s) || s < 0) why = "TALLYLUA v3-switched-at not a plain integer; use the Function";
         else if (now < s + bucket_seconds * buckets + ahead + 1) why = "TALLYLUA layout 3 claim buckets still live; use the Function";
     }
     int batched = log && streq(arg(&log, 0), S("batches"));
+    if (!is4) {   /* the Function's words */
+        RedisModuleString *e = RedisModule_CreateString(ctx, "TRYAGAIN this Redis holds tally layout ", 39);
+        if (version) RedisModule_StringAppendBuffer(ctx, e, arg(&version, 0).p, arg(&version, 0).n);
+        else RedisModule_StringAppendBuffer(ctx, e, "3", 1);
+        str tail = S(", not 4; the worker applies with tally_apply_v3 until `tally store upgrade`");
+        RedisModule_StringAppendBuffer(ctx, e, tail.p, tail.n);
+        size_t n; const char *p = RedisModule_StringPtrLen(e, &n);
+        char *text = RedisModule_Alloc(n + 1); memcpy(text, p, n); text[n] = 0;
+        RedisModule_ReplyWithError(ctx, text);
+        RedisModule_Free(text); RedisModule_FreeString(ctx, e);
+    }
     if (version) RedisModule_FreeString(ctx, version);
     if (switched) RedisModule_FreeString(ctx, switched);
     if (pending) RedisModule_FreeString(ctx, pending);
     if (log) RedisModule_FreeString(ctx, log);
-    if (!is4) {
-        RedisModule_CloseKey(lk);
-        return RedisModule_ReplyWithError(ctx, "TRYAGAIN this Redis does not hold tally layout 4");
-    }
+    if (!is4) { RedisModule_CloseKey(lk); return REDISMODULE_OK; }   /* replied above */
     if (why) { RedisModule_CloseKey(lk); return refuse(ctx, why); }
 
     call c; memset(&c, 0, sizeof c);
@@ -806,16 +819,12 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
     }
     if (c.tallylua) { const char *w = c.tallylua; call_free(&c); return refuse(ctx, w); }
 
-    /* The writes, in the Function's order: per record (a conflict's count,
-     * an unbatched log entry), then the batched log entry, summaries, refs, claims. */
-    for (long long i = 0; i < count; i++) {
-        if (replies[i].effect == 1) {
-            RedisModuleCallReply *rep = RedisModule_Call(ctx, "HINCRBY", "!bcc", replies[i].key.p, replies[i].key.n, "conflicts", "1");
-            if (rep) RedisModule_FreeCallReply(rep);
-        } else if (replies[i].effect == 2) {
-            xadd(&c, S("record"), replies[i].key);
-        }
-    }
+    /* The writes. A batched log's entry first: it is the one write that can
+     * fail (a log of another type, its IDs used up), and then the call is
+     * refused with nothing written, and the Function answers as it does
+     * (its TRYAGAIN, after its conflicts' counts). The rest in the
+     * Function's order: per record a conflict's count (or, unbatched, the
+     * record's log entry), then summaries, references, claims. */
     if (c.batched && c.nlogged > 0) {
         int ok = c.log_type == REDISMODULE_KEYTYPE_EMPTY || c.log_type == REDISMODULE_KEYTYPE_STREAM;
         if (ok) {
@@ -825,9 +834,14 @@ static int Apply(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
             for (int i = 0; i < c.nlogged; i++) { if (i) *o++ = '\n'; memcpy(o, c.logged[i].p, c.logged[i].n); o += c.logged[i].n; }
             ok = xadd(&c, S("records"), (str){j, (size_t)(o - j)});
         }
-        if (!ok) {
-            call_free(&c);
-            return RedisModule_ReplyWithError(ctx, "TRYAGAIN cannot append to the log; no claim, summary or outcome of the batch was written");
+        if (!ok) { call_free(&c); return refuse(ctx, "TALLYLUA cannot append to the log; the Function answers"); }
+    }
+    for (long long i = 0; i < count; i++) {
+        if (replies[i].effect == 1) {
+            RedisModuleCallReply *rep = RedisModule_Call(ctx, "HINCRBY", "!bcc", replies[i].key.p, replies[i].key.n, "conflicts", "1");
+            if (rep) RedisModule_FreeCallReply(rep);
+        } else if (replies[i].effect == 2) {
+            xadd(&c, S("record"), replies[i].key);
         }
     }
     /* Each changed summary: HSET with its fields in pairs() order, 1000 pairs a call, as the Function does. */
@@ -892,8 +906,13 @@ static int Forget(RedisModuleCtx *ctx, RedisModuleString **argv, int argc) {
         return refuse(ctx, "TALLYLUA arguments not in tally_forget_v4's shape");
     RedisModuleKey *lk = RedisModule_OpenKey(ctx, argv[2], REDISMODULE_READ);
     int lt = RedisModule_KeyType(lk);
-    if (lt != REDISMODULE_KEYTYPE_EMPTY && lt != REDISMODULE_KEYTYPE_HASH) {
-        RedisModule_CloseKey(lk); return RedisModule_ReplyWithError(ctx, WRONGTYPE);
+    if (lt != REDISMODULE_KEYTYPE_EMPTY && lt != REDISMODULE_KEYTYPE_HASH) {   /* the Function's error names its line */
+        RedisModule_CloseKey(lk); return refuse(ctx, "TALLYLUA the layout key is not a hash");
+    }
+    /* SET ... EXAT <now + keep + 1> refuses a time at or before the epoch:
+     * the Function fails there, its way. */
+    if (RedisModule_Milliseconds() / 1000 + keep + 1 <= 0) {
+        RedisModule_CloseKey(lk); return refuse(ctx, "TALLYLUA an expiry before the epoch");
     }
     RedisModuleString *version = NULL, *pending = NULL;
     if (lt == REDISMODULE_KEYTYPE_HASH)
