@@ -211,7 +211,7 @@ typedef struct summary {
     int unchanged, had_count, has_raw; str raw;
     RedisModuleString *key_object;          /* kept for the HSET */
 } summary;
-typedef struct { int type; int64_t conflicts; int has, hit; } stats;
+typedef struct { int type, hit; } stats;
 
 typedef struct {
     RedisModuleCtx *rctx; arena a;
@@ -522,9 +522,8 @@ static int conflict_counted(call *c, str key) {
             RedisModuleString *v = NULL;
             RedisModule_HashGet(h, REDISMODULE_HASH_CFIELDS, "conflicts", &v, NULL);
             if (v) {
-                long long n = 0;
+                long long n;   /* HINCRBY's to count: what it would refuse, the Function answers */
                 if (parse_int(arg(&v, 0), &n)) c->tallylua = "TALLYLUA stats conflicts not a plain integer";
-                st->conflicts = n; st->has = 1;
                 RedisModule_FreeString(c->rctx, v);
             }
         }

@@ -76,15 +76,17 @@ def placeless(reply):
     return reply
 
 
-def fail(what, a, b):
+def fail(what, a=None, b=None, names=('old', 'new')):
+    """Prints the first difference (or only `what`, given no sides) and exits 1."""
     print('DIFFERENT: %s' % what)
+    left, right = names
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
             if x != y:
-                print('  first at element %d:\n    old %r\n    new %r' % (i, x, y))
+                print('  first at element %d:\n    %s %r\n    %s %r' % (i, left, x, right, y))
                 break
-    else:
-        print('  old %r\n  new %r' % (a, b))
+    elif a is not None or b is not None:
+        print('  %s %r\n  %s %r' % (left, a, right, b))
     sys.exit(1)
 
 

@@ -49,15 +49,7 @@ STATS = {'calls': 0, 'records': 0, 'fallbacks': 0, 'statuses': {}}
 
 
 def die(what, a=None, b=None):
-    print('DIFFERENT: %s' % what)
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            if x != y:
-                print('  first at element %d:\n    lua    %r\n    module %r' % (i, x, y))
-                break
-    elif a is not None or b is not None:
-        print('  lua    %r\n  module %r' % (a, b))
-    sys.exit(1)
+    fd.fail(what, a, b, names=('lua   ', 'module'))
 
 
 def start(port, data, module, replicaof=None):

@@ -23,7 +23,12 @@ public enum TallyModule {
     /// Whether the Redis on `connection` has both commands (`COMMAND INFO`
     /// answers nil for a command it does not know).
     public static func isLoaded(on connection: RedisConnection) throws(RedisError) -> Bool {
-        let reply = try connection.command(RedisCommand("COMMAND", "INFO", apply, forget))
+        try isLoaded(answering: connection.command(commandInfo))
+    }
+
+    private static let commandInfo = RedisCommand("COMMAND", "INFO", apply, forget)
+
+    private static func isLoaded(answering reply: RedisReply) throws(RedisError) -> Bool {
         guard let entries = reply.elements else {
             throw RedisError(.unexpectedReply, "COMMAND INFO: \(reply.errorMessage ?? "\(reply)")")
         }
@@ -41,16 +46,16 @@ public enum TallyModule {
     }
 
     /// The module where it is loaded and layout 3's window is closed
-    /// (``Layout3Window``, on Redis's clock), else the Function. Three
-    /// round trips; only while no reply is outstanding.
+    /// (``Layout3Window``, on Redis's clock), else the Function. One round
+    /// trip; only while no reply is outstanding.
     static func route(on connection: RedisConnection, layoutHash: String, dedup: DedupArguments) throws(RedisError) -> RouteChoice {
-        guard try isLoaded(on: connection) else {
+        let replies = try connection.pipeline([
+            commandInfo, RedisCommand("HMGET", layoutHash, "v3-switched-at", "v3-pending"), RedisCommand("TIME"),
+        ])
+        guard try isLoaded(answering: replies[0]) else {
             return RouteChoice(route: .function, reason: "this Redis has not loaded the tally module")
         }
-        let replies = try connection.pipeline([
-            RedisCommand("HMGET", layoutHash, "v3-switched-at", "v3-pending"), RedisCommand("TIME"),
-        ])
-        guard let fields = replies[0].elements, fields.count == 2, let now = replies[1].elements?.first?.text.flatMap({ Int($0) })
+        guard let fields = replies[1].elements, fields.count == 2, let now = replies[2].elements?.first?.text.flatMap({ Int($0) })
         else { throw RedisError(.unexpectedReply, "the layout's layout 3 fields and TIME: \(replies)") }
         let window = Layout3Window(switchedAt: fields[0].text.flatMap { Int($0) }, pendingMigrating: fields[1].text == "migrating")
         if window.pendingMigrating {
@@ -69,21 +74,24 @@ public struct RouteChoice: Sendable, Equatable, CustomStringConvertible {
     public let route: ApplyRoute
     public let reason: String
 
-    /// One line for people: `the tally module (TALLY.APPLY_V4): …`.
-    public var description: String {
-        switch route {
-        case .module: "the tally module (\(TallyModule.apply))"
-        case .function: "the Function (\(TallyFunctionLibrary.apply)): \(reason)"
-        }
-    }
+    /// One line for people: the route, and why when it is not the module.
+    public var description: String { route == .module ? route.description : "\(route): \(reason)" }
 }
 
 /// Which implementation applies a batch on layout 4.
-public enum ApplyRoute: String, Sendable {
+public enum ApplyRoute: String, Sendable, CustomStringConvertible {
     /// `FCALL tally_apply_v4`: every Redis has it (workers load it).
     case function
     /// `TALLY.APPLY_V4`: where the Redis loaded the tally module.
     case module
+
+    /// `the tally module (TALLY.APPLY_V4)` or `the Function (tally_apply_v4)`.
+    public var description: String {
+        switch self {
+        case .module: "the tally module (\(TallyModule.apply))"
+        case .function: "the Function (\(TallyFunctionLibrary.apply))"
+        }
+    }
 }
 
 /// While layout 3's data is still in use on a Redis switched to layout 4:
@@ -97,11 +105,6 @@ struct Layout3Window: Sendable, Equatable {
     let switchedAt: Int?
     /// `v3-pending` is `migrating`.
     let pendingMigrating: Bool
-
-    init(switchedAt: Int?, pendingMigrating: Bool) {
-        self.switchedAt = switchedAt
-        self.pendingMigrating = pendingMigrating
-    }
 
     /// Seconds to spare after the Function stops reading layout 3's claims
     /// (clocks of workers and Redis apart, a batch in flight).

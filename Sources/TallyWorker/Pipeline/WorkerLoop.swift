@@ -213,7 +213,7 @@ final class WorkerLoop {
     private func logApplyRoute(_ store: RecordStore) {
         loggedApplyRoute = store.applyRoute
         logger.info(
-            "Redis applies batches through \(store.applyRoute == .module ? "the tally module (\(TallyModule.apply))" : "the Function (\(TallyFunctionLibrary.apply))")",
+            "Redis applies batches through \(store.applyRoute)",
             metadata: ["apply-route": "\(store.applyRoute.rawValue)", "layout": "\(store.storeLayout.rawValue)"])
     }
 
