@@ -125,6 +125,48 @@ struct AggregatorIndexTests {
         #expect(try totals(aggregator) == (try AggregationOracle(records: all).expected(.init())))
     }
 
+    /// Following a live log, entries that arrive one read apart are
+    /// committed together (`stream.lingerMs`): each record here is appended
+    /// only once the aggregator has read the one before, so without the
+    /// linger every record would be a commit of its own. A batch that does
+    /// not fill up is committed when the linger runs out.
+    @Test func aLiveLogIsCommittedInLingeredBatches() throws {
+        let environment = TestEnvironment("agg-linger")
+        defer { environment.cleanUp() }
+        let all = try AggregatorQueryTests.records(prefix: environment.runId)
+        let aggregator = try AggregatorProcess(
+            environment, extra: ["TALLY_STREAM_BATCH_SIZE": "3", "TALLY_STREAM_LINGER_MS": "5000"])
+        let redis = try environment.redis()
+        for record in all[0..<3] {
+            let id = try redis.command(RedisCommand("XADD", environment.layout.log, "*", "record", record.canonicalJSON)).text
+            try waitUntil("the aggregator to read \(id ?? "?")") {
+                try lastDelivered(environment, group: aggregator.group) == id
+            }
+        }
+        try aggregator.waitUntilCaughtUp(records: 3)
+        var metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_ingest_commits_total 1"), "three reads, one commit")
+        #expect(metrics.contains("tally_aggregator_ingested_records_total 3"))
+
+        try AggregationOracle.append([all[3]], to: environment)
+        try aggregator.waitUntilCaughtUp(records: 4)
+        metrics = try aggregator.get("/metrics").text
+        #expect(metrics.contains("tally_aggregator_ingest_commits_total 2"), "the lone record committed after the linger")
+        #expect(try totals(aggregator) == (try AggregationOracle(records: Array(all[0..<4])).expected(.init())))
+        try waitUntil("nothing pending") { try pending(environment, group: aggregator.group) == 0 }
+    }
+
+    /// The ID of the last entry the group handed to a consumer.
+    private func lastDelivered(_ environment: TestEnvironment, group: String) throws -> String? {
+        let groups = try environment.redis().command(RedisCommand("XINFO", "GROUPS", environment.layout.log)).elements ?? []
+        for fields in groups.compactMap(\.elements) {
+            let pairs = stride(from: 0, to: fields.count - 1, by: 2).map { (fields[$0].text, fields[$0 + 1]) }
+            guard pairs.contains(where: { $0.0 == "name" && $0.1.text == group }) else { continue }
+            return pairs.first { $0.0 == "last-delivered-id" }?.1.text
+        }
+        return nil
+    }
+
     @Test func aDeletedIndexIsRebuiltFromTheLog() throws {
         let environment = TestEnvironment("agg-rebuild")
         defer { environment.cleanUp() }

@@ -125,6 +125,21 @@ struct ConfigurationPrecedenceTests {
         #expect(failure?.description.contains("secret") == false)
     }
 
+    /// The linger is a BLOCK of its own: it must end before Redis's command timeout.
+    @Test func theIngestLingerDefaultsTo250MillisecondsAndStaysBelowTheCommandTimeout() async throws {
+        let tokens = ["TALLY_HTTP_TOKENS": "0123456789abcdef"]
+        let defaults = try await AggregatorConfiguration.load(file: try file("{}"), environment: tokens)
+        #expect(defaults.stream.lingerMilliseconds == 250)
+        let off = try await AggregatorConfiguration.load(file: try file("{}"), environment: tokens.merging(["TALLY_STREAM_LINGER_MS": "0"]) { $1 })
+        #expect(off.stream.lingerMilliseconds == 0)
+        let failure = await #expect(throws: ConfigurationFailure.self) {
+            _ = try await AggregatorConfiguration.load(
+                file: try file(#"{"redis": {"commandTimeoutMs": 1000}, "stream": {"lingerMs": 1000}}"#), environment: tokens)
+        }
+        #expect(failure?.key == "stream.lingerMs")
+        #expect(failure?.description.contains("must be below redis.commandTimeoutMs") == true)
+    }
+
     @Test func aRedisURLSetsHostPortAndCredentials() async throws {
         let (settings, origins) = try await AggregatorConfiguration.loadWithOrigins(
             file: try file("{}"), environment: ["TALLY_HTTP_TOKENS": "0123456789abcdef"],

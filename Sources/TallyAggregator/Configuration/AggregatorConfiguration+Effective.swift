@@ -22,6 +22,7 @@ extension AggregatorConfiguration {
         out.add("stream.group", stream.group)
         out.add("stream.batchSize", stream.batchSize)
         out.add("stream.blockMs", stream.blockMilliseconds)
+        out.add("stream.lingerMs", stream.lingerMilliseconds)
         out.add("stream.retentionSeconds", stream.retentionSeconds)
         out.add("stream.trimIntervalSeconds", stream.trimIntervalSeconds)
         out.add("stream.backoffInitialMs", stream.backoffInitialMilliseconds)

@@ -45,6 +45,15 @@ public struct StreamSettings: Sendable, Equatable {
     /// How long one XREADGROUP waits for new entries; also bounds how long a
     /// graceful stop waits for the ingest thread.
     public var blockMilliseconds = 500
+    /// Following a live log, a read brings what arrived since the last
+    /// one, often a single worker batch; committing each one would pay
+    /// SQLite's per-commit cost (every index page the batch touched,
+    /// written to the WAL) every few hundred records. After a read of
+    /// fewer than `batchSize` records the ingest reads again for up to
+    /// this long and commits what it gathered: under a steady stream one
+    /// commit per quarter second. Adds at most this much to the index's
+    /// lag; 0 commits every read at once.
+    public var lingerMilliseconds = 250
     /// Entries younger than this are never trimmed, so a replica whose index
     /// is lost can rebuild this much history from the log.
     public var retentionSeconds = 604_800

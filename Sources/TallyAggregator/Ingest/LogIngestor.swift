@@ -131,7 +131,8 @@ final class LogIngestor {
                 try sendRead(redis, after: pendingAfter)
                 continue
             }
-            let entries = try LogEntries.parse(reply)
+            var entries = try LogEntries.parse(reply)
+            if !entries.isEmpty, pendingAfter == nil { entries = try lingered(redis, after: entries) }
             if !entries.isEmpty { profile.read += ContinuousClock.now - started }
             try housekeeping(redis, caughtUp: entries.isEmpty)
             if entries.isEmpty {
@@ -167,6 +168,7 @@ final class LogIngestor {
             try redis.flush()
             ackInFlight = true
             metrics.readEntries.increment(by: Int64(entries.count))
+            metrics.ingestCommits.increment()
             metrics.ingestedRecords.increment(by: Int64(inserted))
             status.recordIngested(inserted)
             profile.batches += 1
@@ -178,6 +180,41 @@ final class LogIngestor {
                 return
             }
         }
+    }
+
+    /// A live read brings what arrived since the last one, often a single
+    /// worker batch. For up to `stream.lingerMs` more reads follow (each
+    /// blocking for what is left of that time) until about
+    /// `stream.batchSize` records are in hand, a read comes back empty or
+    /// a stop is requested; all of them are committed together, so SQLite
+    /// pays its per-commit cost once for many worker batches. Entries read
+    /// here are pending like the first ones: a failure before the commit
+    /// leaves them to be read again.
+    private func lingered(_ redis: RedisConnection, after first: [LogEntries.Entry]) throws -> [LogEntries.Entry] {
+        let batchSize = configuration.stream.batchSize
+        var entries = first
+        var records = Self.records(in: first)
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(configuration.stream.lingerMilliseconds))
+        while records < batchSize, !stop.isRequested {
+            let left = Int(ContinuousClock.now.duration(to: deadline) / .milliseconds(1))
+            guard left >= 1 else { break }  // BLOCK 0 would wait for ever
+            let count = max(1, (batchSize - records) / largestEntry)
+            try redis.append(RedisCommand(
+                "XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)", "BLOCK", "\(left)", "STREAMS", stream, ">"))
+            try redis.flush()
+            let reply = try redis.readReply()
+            if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "XREADGROUP: \(error)") }
+            let more = try LogEntries.parse(reply)
+            if more.isEmpty { break }
+            entries += more
+            records += Self.records(in: more)
+        }
+        return entries
+    }
+
+    /// Records the entries hold (an entry trimmed while pending holds none).
+    private static func records(in entries: [LogEntries.Entry]) -> Int {
+        entries.reduce(0) { $0 + $1.records.count }
     }
 
     /// Sends (without waiting for the reply) the XREADGROUP of the next

@@ -10,6 +10,9 @@ public final class AggregatorMetrics: Sendable {
     let ingestedRecords: Counter
     /// Log entries read (including re-reads of records already indexed).
     let readEntries: Counter
+    /// SQLite transactions that committed a batch: records ingested over
+    /// commits is the batch size the ingest achieves (`stream.lingerMs`).
+    let ingestCommits: Counter
     /// Records in the log that are not valid, and entries that hold no
     /// record (skipped, logged). The name predates batch entries.
     let unreadableEntries: Counter
@@ -26,6 +29,8 @@ public final class AggregatorMetrics: Sendable {
                 "Records newly inserted into the index."))
         readEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_read", "total",
                 "Log stream entries read, re-reads included."))
+        ingestCommits = registry.makeCounter(descriptor: Self.named("tally_aggregator_ingest_commits", "total",
+                "Index transactions that committed a batch of log entries."))
         unreadableEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_unreadable", "total",
                 "Log records that are not valid, and entries without a record (skipped)."))
         trimmedEntries = registry.makeCounter(descriptor: Self.named("tally_aggregator_log_entries_trimmed", "total",
