@@ -2,8 +2,9 @@ import TallyAMQPClient
 import TallyCore
 
 /// The broker-only baseline: consume the work queue, publish one persistent
-/// message per delivery with confirms, ack with `multiple` — exactly the
-/// broker traffic of a worker, with no validation and no Redis. tally's
+/// message per delivery with confirms (a batch's publishes gathered into few
+/// writes, as the worker sends its outputs), ack with `multiple` — exactly
+/// the broker traffic of a worker, with no validation and no Redis. tally's
 /// throughput is reported as a ratio to this, measured in the same run,
 /// because absolute figures on a shared machine drift.
 public final class BrokerRelay {
@@ -24,7 +25,8 @@ public final class BrokerRelay {
     }
 
     /// Relays batches until `shouldStop` says so; returns messages relayed.
-    public func run(until shouldStop: () -> Bool) throws(AMQPError) -> Int {
+    /// - Throws: the connections' ``AMQPError``s.
+    public func run(until shouldStop: () -> Bool) throws -> Int {
         var relayed = 0
         while !shouldStop() {
             guard let first = try consumer.nextDelivery(timeoutMilliseconds: 100) else { continue }
@@ -32,10 +34,12 @@ public final class BrokerRelay {
             while batch.count < batchSize, let next = try consumer.nextDelivery(timeoutMilliseconds: 0) {
                 batch.append(next)
             }
-            for delivery in batch {
-                try publisher.publish(
-                    AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: delivery.routingKey, messageId: delivery.messageId),
-                    body: delivery.body)
+            try publisher.connection.withBatchedPublishes {
+                for delivery in batch {
+                    try publisher.publish(
+                        AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: delivery.routingKey, messageId: delivery.messageId),
+                        body: delivery.body)
+                }
             }
             try publisher.flush()
             try consumer.ack(batch[batch.count - 1].deliveryTag, multiple: true)
