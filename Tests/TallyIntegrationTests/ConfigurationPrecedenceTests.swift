@@ -126,10 +126,10 @@ struct ConfigurationPrecedenceTests {
     }
 
     /// The linger is a BLOCK of its own: it must end before Redis's command timeout.
-    @Test func theIngestLingerDefaultsTo250MillisecondsAndStaysBelowTheCommandTimeout() async throws {
+    @Test func theIngestLingerDefaultsToOneSecondAndStaysBelowTheCommandTimeout() async throws {
         let tokens = ["TALLY_HTTP_TOKENS": "0123456789abcdef"]
         let defaults = try await AggregatorConfiguration.load(file: try file("{}"), environment: tokens)
-        #expect(defaults.stream.lingerMilliseconds == 250)
+        #expect(defaults.stream.lingerMilliseconds == 1_000)
         let off = try await AggregatorConfiguration.load(file: try file("{}"), environment: tokens.merging(["TALLY_STREAM_LINGER_MS": "0"]) { $1 })
         #expect(off.stream.lingerMilliseconds == 0)
         let failure = await #expect(throws: ConfigurationFailure.self) {

@@ -184,7 +184,7 @@ final class LogIngestor {
 
     /// A live read brings what arrived since the last one, often a single
     /// worker batch. For up to `stream.lingerMs` more reads follow (each
-    /// blocking for what is left of that time) until about
+    /// blocking for what is left of that time, at most `stream.blockMs`) until about
     /// `stream.batchSize` records are in hand, a read comes back empty or
     /// a stop is requested; all of them are committed together, so SQLite
     /// pays its per-commit cost once for many worker batches. Entries read
@@ -196,7 +196,8 @@ final class LogIngestor {
         var records = Self.records(in: first)
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(configuration.stream.lingerMilliseconds))
         while records < batchSize, !stop.isRequested {
-            let left = Int(ContinuousClock.now.duration(to: deadline) / .milliseconds(1))
+            // At most `stream.blockMs` per read, which bounds a graceful stop.
+            let left = min(Int(ContinuousClock.now.duration(to: deadline) / .milliseconds(1)), configuration.stream.blockMilliseconds)
             guard left >= 1 else { break }  // BLOCK 0 would wait for ever
             let count = max(1, (batchSize - records) / largestEntry)
             try redis.append(RedisCommand(
