@@ -23,7 +23,12 @@
 # With the tally Redis module (TALLY_REDIS_MODULE=1, the default) tally
 # applies through it, and tally-function is the same worker with the module
 # unloaded, applying through the Function (tally_apply_v4): the module
-# against what it stands in for, in the same run.
+# against what it stands in for, in the same run. relay-sized is the relay
+# again with every body padded to the mean size of the notifications of
+# that round's tally run (they carry the record plus its summary, ~2.5×
+# the record): the broker's cost of tally's larger messages, so that
+# tally / relay-sized is what tally's own work (Redis, the worker)
+# costs in throughput.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -65,7 +70,7 @@ rabbit_pid=$(cat "$RMQ_PIDFILE")
 worker_pid=$(cat "$TALLY_STATE_DIR"/workers/worker-1.pid)
 aggregator_pid=""
 if [[ "$AGGREGATOR" == 1 ]]; then aggregator_pid=$(cat "$AGG_PIDFILE"); fi
-kinds=(relay tally)
+kinds=(relay tally relay-sized)
 if [[ "$LAYOUT3" == 1 ]]; then
     # A log entry and no layout hash: what version 3 left behind.
     redis-cli -p "$TALLY_REDIS_PORT" XADD tally3:log '*' seeded by-bench-cpu >/dev/null
@@ -103,9 +108,12 @@ hz=$(getconf CLK_TCK)
 run() {
     local kind=$1 args=() r0 q0 w0 r1 q1 w1
     if [[ $kind == relay ]]; then args=(--baseline --relays 1); fi
+    if [[ $kind == relay-sized ]]; then
+        args=(--baseline --relays 1 --relay-body-bytes "$(python3 -c 'import json, sys; print(round(json.load(open(sys.argv[1]))["throughput"]["meanNotificationBytes"]))' "$reports/cpu-tally-$round.json")")
+    fi
     # The worker waits for the replica only in tally-wait runs, and uses
     # the layout 3 prefix only in tally-layout3 runs.
-    if [[ $kind != relay && $kind != "${worker_mode:-tally}" ]]; then
+    if [[ $kind != relay* && $kind != "${worker_mode:-tally}" ]]; then
         # The worker chooses its route when it starts: the module is
         # unloaded (or loaded again) first.
         if [[ $kind == tally-function ]]; then
@@ -120,7 +128,7 @@ run() {
         esac
         worker_mode=$kind
     fi
-    [[ $kind != relay ]] && redis CONFIG RESETSTAT >/dev/null
+    [[ $kind != relay* ]] && redis CONFIG RESETSTAT >/dev/null
     r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid"); a0=$(ticks "$aggregator_pid")
     # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
     python3 - "$reports/cpu-$kind-$round.loadtest" "$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --quiet --no-redis \
@@ -132,7 +140,7 @@ open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime}\n")
 sys.exit(status)
 PY
     r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid"); a1=$(ticks "$aggregator_pid")
-    [[ $kind != relay ]] && redis INFO commandstats >"$reports/cpu-commandstats-$kind-$round.txt"
+    [[ $kind != relay* ]] && redis INFO commandstats >"$reports/cpu-commandstats-$kind-$round.txt"
     python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$((a1 - a0))" "$reports/cpu-$kind-$round" <<'PY'
 import json, sys
 kind, records, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -159,7 +167,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 python3 - "$reports" "$RECORDS" "$ROUNDS" "$AGGREGATOR" <<'PY' | tee "$results"
-import glob, os, re, sys
+import glob, json, os, re, sys
 reports, records, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 aggregator = "the aggregator indexing" if sys.argv[4] == "1" else "no aggregator"
 rows = [line.split() for line in open(os.path.join(reports, "cpu-rows.txt")) if line.strip()]
@@ -179,6 +187,19 @@ if relay and tally:
     ratios = [t / r for r, t in zip(relay, tally)]
     print()
     print("Throughput ratio tally / relay per round: " + ", ".join(f"{x:.2f}" for x in ratios))
+sized = by_kind.get("relay-sized", [])
+if sized and tally:
+    print("Throughput ratio tally / relay-sized per round (the relay carrying notification-sized bodies): "
+          + ", ".join(f"{t / s:.2f}" for t, s in zip(tally, sized)))
+    print("Throughput ratio relay-sized / relay per round (the broker's cost of the larger messages): "
+          + ", ".join(f"{s / r:.2f}" for r, s in zip(relay, sized)))
+    def mean_bytes(kind, r):
+        path = os.path.join(reports, f"cpu-{kind}-{r}.json")
+        value = json.load(open(path))["throughput"].get("meanNotificationBytes") if os.path.exists(path) else None
+        return f"{value:.0f}" if value else "?"
+    print("Mean output body per round, bytes (relay / tally's notifications / relay-sized): "
+          + ", ".join(f"{mean_bytes('relay', r)} / {mean_bytes('tally', r)} / {mean_bytes('relay-sized', r)}"
+                      for r in range(1, len(sized) + 1)))
 wait = by_kind.get("tally-wait", [])
 if wait and tally:
     print("Throughput ratio tally-wait / tally per round (the cost of redis.waitReplicas=1): "

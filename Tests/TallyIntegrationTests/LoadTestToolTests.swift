@@ -49,6 +49,8 @@ struct LoadTestToolTests {
         #expect(try #require(run.number("latency", "p99Milliseconds")) > 0)
         #expect(run.number("redis", "addedRecordIds") == unique)
         #expect(try #require(run.number("baseline", "ratio")) > 0)
+        // Notifications carry the record and its summary: larger than any record body.
+        #expect(try #require(run.number("throughput", "meanNotificationBytes")) > 150)
         guard case .array(let workers)? = run.report["workers"], let first = workers.first else {
             Issue.record("no worker in the report: \(run.report)")
             return
@@ -59,6 +61,24 @@ struct LoadTestToolTests {
         #expect(html.contains("<svg") && html.contains("PASSED"))
         // Cross-check with the servers themselves: one log entry per unique record.
         #expect(try environment.appliedCount() == Int(unique))
+    }
+
+    /// `--relay-body-bytes`: the baseline relays every body padded to that
+    /// size (make bench-cpu's relay-sized run), and the collector sees it.
+    @Test func theBaselineRelaysBodiesPaddedToTheSizeAsked() throws {
+        let environment = TestEnvironment("loadtest-sized")
+        defer { environment.cleanUp() }
+        for (bytes, expected) in [(0, nil), (700, 700.0)] as [(Int, Double?)] {
+            let run = try LoadTestProcess.run(
+                environment, name: "sized-\(bytes)",
+                arguments: [
+                    "--baseline", "--records", "200", "--run-id", "\(environment.runId)-\(bytes)", "--relay-body-bytes", "\(bytes)",
+                    "--aggregator", "none", "--no-redis", "--settle", "300", "--timeout", "120",
+                ])
+            #expect(run.status == 0, "tally-loadtest failed:\n\(run.output)")
+            let mean = try #require(run.number("throughput", "meanNotificationBytes"))
+            if let expected { #expect(mean == expected) } else { #expect(mean > 150 && mean < 300, "the records as published: \(mean)") }
+        }
     }
 
     /// An effect the run did not cause: a record with the run's sourceId and

@@ -12,16 +12,29 @@ public final class BrokerRelay {
     private let publisher: ConfirmedPublisher
     private let topology: Topology
     private let batchSize: Int
+    /// Each body is relayed padded with spaces (JSON whitespace) to at
+    /// least this many bytes: a baseline carrying messages the size of
+    /// tally's notifications, which are larger than the records they
+    /// answer (0: the bodies as they came).
+    private let bodyBytes: Int
 
-    public init(endpoint: AMQPEndpoint, topology: Topology, batchSize: Int = 500, prefetch: Int = 1_000) throws(AMQPError) {
+    public init(
+        endpoint: AMQPEndpoint, topology: Topology, batchSize: Int = 500, prefetch: Int = 1_000, bodyBytes: Int = 0
+    ) throws(AMQPError) {
         self.topology = topology
         self.batchSize = batchSize
+        self.bodyBytes = bodyBytes
         let connection = try AMQPConnection(endpoint)
         try topology.declare(on: connection)
         publisher = try ConfirmedPublisher(connection: connection)
         consumer = try AMQPConnection(endpoint)
         try consumer.setPrefetch(prefetch)
         try consumer.consume(topology.workQueue)
+    }
+
+    private func padded(_ body: [UInt8]) -> [UInt8] {
+        guard body.count < bodyBytes else { return body }
+        return body + repeatElement(UInt8(ascii: " "), count: bodyBytes - body.count)
     }
 
     /// Relays batches until `shouldStop` says so; returns messages relayed.
@@ -38,7 +51,7 @@ public final class BrokerRelay {
                 for delivery in batch {
                     try publisher.publish(
                         AMQPOutgoing(exchange: topology.notificationsExchange, routingKey: delivery.routingKey, messageId: delivery.messageId),
-                        body: delivery.body)
+                        body: padded(delivery.body))
                 }
             }
             try publisher.flush()

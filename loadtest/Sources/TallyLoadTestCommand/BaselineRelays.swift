@@ -28,13 +28,14 @@ final class BaselineRelays: Sendable {
         return topology
     }
 
-    init(endpoint: AMQPEndpoint, runId: String, relays: Int) {
+    /// `bodyBytes`: each relayed body padded to at least this size (``BrokerRelay``).
+    init(endpoint: AMQPEndpoint, runId: String, relays: Int, bodyBytes: Int = 0) {
         topology = Self.topology(runId: runId)
         count = relays
         for _ in 0..<relays {
             Thread { [self] in
                 do {
-                    let relay = try BrokerRelay(endpoint: endpoint, topology: self.topology)
+                    let relay = try BrokerRelay(endpoint: endpoint, topology: self.topology, bodyBytes: bodyBytes)
                     _ = try relay.run(until: { self.stopFlag.load(ordering: .relaxed) })
                 } catch {
                     self.failure.withLock { $0 = "baseline relay: \(error)" }

@@ -151,7 +151,9 @@ struct LoadRun {
         let verification = Verification.verify(plan: plan, observations: result.observations, totals: totals, outputsOnly: setup.outputsOnly)
         return Outcome(
             throughput: LoadReport.Throughput(
-                seconds: seconds, messages: plan.messageCount, records: plan.freshCount, publishSeconds: RunClock.seconds(publishEnd)),
+                seconds: seconds, messages: plan.messageCount, records: plan.freshCount, publishSeconds: RunClock.seconds(publishEnd),
+                meanNotificationBytes: result.observations.uniqueNotifications > 0
+                    ? Double(result.observations.notificationBytes) / Double(result.observations.uniqueNotifications) : nil),
             latency: setup.backlog ? nil : LatencySummary.of(publishNanos: publishNanos, receiveNanos: result.observations.notificationNanos),
             series: ThroughputSeries.merged(publishedSeries, result.series), workers: workers, redis: redisMemory,
             verification: verification)

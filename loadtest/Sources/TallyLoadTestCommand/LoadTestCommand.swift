@@ -73,6 +73,8 @@ struct LoadTestCommand: AsyncParsableCommand {
     var baselineRecords = 0
     @Option(help: "Baseline relays (one per worker is the fair comparison).")
     var relays = 1
+    @Option(help: "Baseline only: pad each relayed body with JSON whitespace to at least this many bytes (e.g. the mean notification size of a tally run: the report's throughput.meanNotificationBytes).")
+    var relayBodyBytes = 0
     @Option(help: "A previous JSON report to compare throughput with (e.g. the normal-input run for duplicate-heavy input).")
     var reference: String?
 
@@ -105,6 +107,7 @@ struct LoadTestCommand: AsyncParsableCommand {
     func validate() throws {
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         guard relays >= 1 else { throw ValidationError("--relays must be at least 1") }
+        guard relayBodyBytes >= 0 else { throw ValidationError("--relay-body-bytes must not be negative") }
         guard timeout >= 1, settle >= 0 else { throw ValidationError("--timeout must be at least 1 and --settle not negative") }
         if afterPublish != nil && !backlog { throw ValidationError("--after-publish needs --backlog") }
         if seconds != nil && (try? RateSpec(parsing: rate))?.isUnlimited != false {
@@ -173,7 +176,8 @@ struct LoadTestCommand: AsyncParsableCommand {
             baselineProfile.seed = seed
             let plan = LoadPlan(profile: baselineProfile, alerts: policy)
             let unlimited = try RateSpec(parsing: "0")
-            let relaysRunning = BaselineRelays(endpoint: settings.broker, runId: baselineProfile.runId, relays: relays)
+            let relaysRunning = BaselineRelays(
+                endpoint: settings.broker, runId: baselineProfile.runId, relays: relays, bodyBytes: relayBodyBytes)
             let setup = LoadRun.Setup(
                 label: "baseline", endpoint: settings.broker, topology: relaysRunning.topology, outputsOnly: true,
                 rate: baseline ? rateSpec : unlimited, window: window, timeoutSeconds: timeout,

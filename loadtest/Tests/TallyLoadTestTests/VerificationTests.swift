@@ -84,6 +84,21 @@ import TallyCore
         #expect(Verification.verify(plan: plan, observations: seen, totals: totals).passed)
     }
 
+    /// The report's mean notification size counts each record's first copy
+    /// once: a redelivered copy is not a second output of the fleet.
+    @Test func notificationBytesCountFirstCopiesOnly() {
+        var (seen, _) = faithful()
+        let sizes = (0..<plan.messageCount).filter { plan.kind(at: $0) == .fresh }.map { slot in
+            let record = plan.conflict(of: slot) != nil && slot % 2 == 0 ? plan.conflictingRecord(of: slot) : plan.record(at: slot)
+            return notification(record, slot: slot).count
+        }
+        #expect(seen.notificationBytes == sizes.reduce(0, +))
+        let slot = (0..<plan.messageCount).first { plan.kind(at: $0) == .fresh && plan.conflict(of: $0) == nil }!
+        let before = seen.notificationBytes
+        seen.notification(messageId: "v-\(slot)", body: notification(plan.record(at: slot), slot: slot), atNanos: 20, plan: plan)
+        #expect(seen.notificationBytes == before)
+    }
+
     @Test func aMissingOrExtraAlertFails() {
         var (seen, totals) = faithful()
         let quiet = (0..<plan.messageCount).first { plan.kind(at: $0) == .fresh && plan.conflict(of: $0) == nil && !plan.alerts(plan.record(at: $0)) }!

@@ -42,9 +42,16 @@ public struct LoadReport: Sendable, Codable {
         /// How long publishing took, and its achieved rate.
         public var publishSeconds: Double
         public var publishRate: Double
+        /// The mean size of the notifications received (first copies), in
+        /// bytes: what the broker carried per output. A baseline relayed
+        /// with bodies of this size (`--relay-body-bytes`) separates the
+        /// broker's cost of tally's larger messages from tally's own work.
+        /// Absent in reports written before it was measured.
+        public var meanNotificationBytes: Double?
 
-        public init(seconds: Double, messages: Int, records: Int, publishSeconds: Double) {
+        public init(seconds: Double, messages: Int, records: Int, publishSeconds: Double, meanNotificationBytes: Double? = nil) {
             self.seconds = seconds
+            self.meanNotificationBytes = meanNotificationBytes
             messagesPerSecond = seconds > 0 ? Double(messages) / seconds : 0
             recordsPerSecond = seconds > 0 ? Double(records) / seconds : 0
             self.publishSeconds = publishSeconds

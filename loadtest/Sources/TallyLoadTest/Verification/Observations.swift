@@ -38,6 +38,8 @@ public struct Observations: Sendable {
     /// Distinct records notified, and distinct messages dead-lettered so
     /// far: what tells the collector that every expected output is in.
     public private(set) var uniqueNotifications = 0
+    /// Bytes of the unique notifications' bodies (first copies).
+    public private(set) var notificationBytes = 0
     public private(set) var uniqueDeadLetters = 0
 
     public init(slots: Int) {
@@ -72,6 +74,7 @@ public struct Observations: Sendable {
         }
         notificationDigest[slot] = digest
         uniqueNotifications += 1
+        notificationBytes += body.count
         notificationNanos[slot] = max(atNanos, 1)
         if plan.conflict(of: slot) != nil { applied[slot] = Self.version(in: body, slot: slot, plan: plan) }
         return slot
