@@ -6,7 +6,8 @@
 #   redis-server, RabbitMQ (beam.smp), the worker, and tally-loadtest (the
 #   publisher and the collector; in the relay run also the relay itself),
 #
-# from /proc/<pid>/stat (user + system ticks) before and after each run,
+# from /proc/<pid>/stat (user + system ticks) before and after each run
+# (Redis's forked AOF rewrites apart, in their own column),
 # plus Redis's own account (INFO commandstats, reset before the tally run):
 # calls and µs per call of each command, per record. CPU time, unlike
 # throughput, is what a process spent whatever else ran on the machine, so
@@ -101,6 +102,9 @@ restart_worker() {
 redis() { redis-cli -p "$TALLY_REDIS_PORT" "$@"; }
 # ticks PID: user + system CPU time of a process, in clock ticks (0 for no PID).
 ticks() { if [[ -n "$1" ]]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi; }
+# child_ticks PID: the same for its children it has reaped; for Redis, the
+# forked AOF rewrites (each counted in the run during which it ended).
+child_ticks() { awk '{print $16 + $17}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 # run KIND: one tally-loadtest run of RECORDS records; prints
@@ -129,7 +133,7 @@ run() {
         worker_mode=$kind
     fi
     [[ $kind != relay* ]] && redis CONFIG RESETSTAT >/dev/null
-    r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid"); a0=$(ticks "$aggregator_pid")
+    c0=$(child_ticks "$redis_pid"); r0=$(ticks "$redis_pid"); q0=$(ticks "$rabbit_pid"); w0=$(ticks "$worker_pid"); a0=$(ticks "$aggregator_pid")
     # tally-loadtest's own CPU: the rusage of a child of its own wrapper.
     python3 - "$reports/cpu-$kind-$round.loadtest" "$TALLY_BIN/tally-loadtest" --records "$RECORDS" --aggregator none --quiet --no-redis \
         --report-dir "$reports" --name "cpu-$kind-$round" "${args[@]}" >"$reports/cpu-$kind-$round.out" <<'PY'
@@ -139,17 +143,18 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write(f"{r.ru_utime + r.ru_stime}\n")
 sys.exit(status)
 PY
-    r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid"); a1=$(ticks "$aggregator_pid")
+    c1=$(child_ticks "$redis_pid"); r1=$(ticks "$redis_pid"); q1=$(ticks "$rabbit_pid"); w1=$(ticks "$worker_pid"); a1=$(ticks "$aggregator_pid")
     [[ $kind != relay* ]] && redis INFO commandstats >"$reports/cpu-commandstats-$kind-$round.txt"
-    python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$((a1 - a0))" "$reports/cpu-$kind-$round" <<'PY'
+    python3 - "$kind" "$RECORDS" "$hz" "$((r1 - r0))" "$((q1 - q0))" "$((w1 - w0))" "$((a1 - a0))" "$reports/cpu-$kind-$round" "$((c1 - c0))" <<'PY'
 import json, sys
 kind, records, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 redis, rabbit, worker, aggregator = (int(x) for x in sys.argv[4:8])
 report = json.load(open(sys.argv[8] + ".json"))
 loadtest = float(open(sys.argv[8] + ".loadtest").read())
+rewrites = int(sys.argv[9])
 per = lambda t: 1e6 * t / hz / records
 print(kind, f"{per(redis):.1f}", f"{per(rabbit):.1f}", f"{per(worker):.1f}", f"{1e6 * loadtest / records:.1f}",
-      f"{report['throughput']['recordsPerSecond']:.0f}", f"{per(aggregator):.1f}")
+      f"{report['throughput']['recordsPerSecond']:.0f}", f"{per(aggregator):.1f}", f"{per(rewrites):.1f}")
 PY
 }
 
@@ -174,13 +179,13 @@ rows = [line.split() for line in open(os.path.join(reports, "cpu-rows.txt")) if 
 print(f"CPU µs per record by process, {records:,} records per run, 1 worker, release build, {aggregator}")
 print()
 aggregating = any(float(row[6]) > 0 for row in rows)
-print("| run | redis-server | RabbitMQ | worker | tally-loadtest | records/s |" + (" aggregator |" if aggregating else ""))
-print("|---|---|---|---|---|---|" + ("---|" if aggregating else ""))
+print("| run | redis-server | its AOF rewrites | RabbitMQ | worker | tally-loadtest | records/s |" + (" aggregator |" if aggregating else ""))
+print("|---|---|---|---|---|---|---|" + ("---|" if aggregating else ""))
 by_kind = {}
 kinds_per_round = len({row[0] for row in rows})
-for i, (kind, redis, rabbit, worker, loadtest, rate, aggregator) in enumerate(rows):
+for i, (kind, redis, rabbit, worker, loadtest, rate, aggregator, rewrites) in enumerate(rows):
     by_kind.setdefault(kind, []).append(float(rate))
-    print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rabbit} | {worker} | {loadtest} | {rate} |"
+    print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rewrites} | {rabbit} | {worker} | {loadtest} | {rate} |"
           + (f" {aggregator} |" if aggregating else ""))
 relay, tally = by_kind.get("relay", []), by_kind.get("tally", [])
 if relay and tally:
