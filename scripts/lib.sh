@@ -22,6 +22,9 @@
 #   TALLY_REDIS_MODULE       1: Redis loads the tally module  default: 1
 #                            (redis-module/, built into .build/redis-module;
 #                            0: the workers apply through the Function alone)
+#   TALLY_REDIS_AOF_REWRITE_PERCENTAGE  AOF growth (in % of its  default: 400
+#                            size after the last rewrite) that makes Redis
+#                            rewrite it (Redis's own default: 100)
 #
 # Cluster mode (TALLY_CLUSTER=1, or CLUSTER=1 as in `make up CLUSTER=1`; a
 # state dir once started so stays so, marked by $TALLY_STATE_DIR/cluster):
@@ -57,6 +60,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 : "${TALLY_REDIS_MASTER_NAME:=tally}"
 : "${TALLY_SENTINEL_DOWN_AFTER_MS:=2000}"
 : "${TALLY_REDIS_MODULE:=1}"
+: "${TALLY_REDIS_AOF_REWRITE_PERCENTAGE:=400}"
 
 # Relative paths are taken relative to the caller's working directory.
 [[ "$TALLY_STATE_DIR" == /* ]] || TALLY_STATE_DIR="$PWD/$TALLY_STATE_DIR"
@@ -66,7 +70,7 @@ REPO="$(cd "$TALLY_SCRIPTS_DIR/.." && pwd -P)"
 export TALLY_STATE_DIR TALLY_BIN TALLY_REDIS_PORT TALLY_AMQP_PORT \
     TALLY_RABBITMQ_NODENAME TALLY_RABBITMQ_DIST_PORT TALLY_AMQP_TLS_PORT \
     TALLY_HTTP_PORT TALLY_ADMIN_PORT TALLY_CLUSTER TALLY_REDIS_REPLICA_PORT TALLY_SENTINEL_PORT \
-    TALLY_REDIS_MASTER_NAME TALLY_SENTINEL_DOWN_AFTER_MS TALLY_REDIS_MODULE
+    TALLY_REDIS_MASTER_NAME TALLY_SENTINEL_DOWN_AFTER_MS TALLY_REDIS_MODULE TALLY_REDIS_AOF_REWRITE_PERCENTAGE
 : "${TALLY_API_TOKEN_FILE:=$TALLY_STATE_DIR/api-token}"
 export TALLY_API_TOKEN_FILE
 

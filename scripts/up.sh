@@ -81,7 +81,11 @@ start_redis_instance() {
     # DEBUG is allowed from local connections so the fault tests can make
     # Redis slow on purpose (DEBUG SLEEP), and MODULE so that an operator
     # (or a test) can unload the tally module from a running Redis; it
-    # listens on loopback only anyway.
+    # listens on loopback only anyway. The AOF is rewritten when it has
+    # grown by TALLY_REDIS_AOF_REWRITE_PERCENTAGE (400) % of its size after
+    # the last rewrite, not Redis's 100 %: each record adds ~1 KB to it, and
+    # at 100 % the forked rewrites cost as much CPU as the applies
+    # themselves (docs/operations.md, "Durability trade-offs").
     log "$name: starting on 127.0.0.1:$port (dir $dir, AOF appendfsync always)${*:+, $*}"
     mkdir -p "$dir"
     t0=$(now_ns)
@@ -93,6 +97,7 @@ start_redis_instance() {
         --dir "$dir" \
         --appendonly yes \
         --appendfsync always \
+        --auto-aof-rewrite-percentage "$TALLY_REDIS_AOF_REWRITE_PERCENTAGE" \
         --save "" \
         --enable-debug-command local \
         --enable-module-command local \
