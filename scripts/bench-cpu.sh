@@ -108,7 +108,8 @@ child_ticks() { awk '{print $16 + $17}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 # run KIND: one tally-loadtest run of RECORDS records; prints
-# "KIND redis_us rabbit_us worker_us loadtest_us records_per_s" per record.
+# "KIND redis_us rabbit_us worker_us loadtest_us records_per_s aggregator_us
+# rewrites_us" (µs per record; rewrites_us: Redis's reaped AOF-rewrite children).
 run() {
     local kind=$1 args=() r0 q0 w0 r1 q1 w1
     if [[ $kind == relay ]]; then args=(--baseline --relays 1); fi

@@ -47,7 +47,7 @@ mkdir -p "$profile/redis"
 gcc -O2 -shared -fPIC -o "$profile/malloc-count.so" "$here/malloc-count.c" -ldl
 WORKERS=0 "$here/up.sh" rabbitmq >/dev/null
 
-step "redis-server under callgrind on port $TALLY_REDIS_PORT (AOF always, as up.sh starts it)"
+step "redis-server under callgrind on port $TALLY_REDIS_PORT (AOF always, as up.sh starts it; its rewrites, forked children, are not counted)"
 valgrind --tool=callgrind --callgrind-out-file="$profile/callgrind.out.redis" \
     redis-server --bind 127.0.0.1 --port "$TALLY_REDIS_PORT" --dir "$profile/redis" \
     --appendonly yes --appendfsync always --save "" >"$profile/redis.log" 2>&1 &

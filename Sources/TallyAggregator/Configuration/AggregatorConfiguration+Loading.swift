@@ -50,10 +50,9 @@ extension AggregatorConfiguration: LoadableConfiguration {
         guard settings.stream.blockMilliseconds < settings.redis.commandTimeoutMilliseconds else {
             throw Failure(key: "stream.blockMs", problem: "must be below redis.commandTimeoutMs")
         }
+        // No bound against redis.commandTimeoutMs: each read of the linger
+        // blocks at most stream.blockMs, which is bounded above.
         settings.stream.lingerMilliseconds = try config.nonNegative("stream.lingerMs", default: defaults.stream.lingerMilliseconds)
-        guard settings.stream.lingerMilliseconds < settings.redis.commandTimeoutMilliseconds else {
-            throw Failure(key: "stream.lingerMs", problem: "must be below redis.commandTimeoutMs")
-        }
         settings.stream.retentionSeconds = try config.nonNegative("stream.retentionSeconds", default: defaults.stream.retentionSeconds)
         settings.stream.trimIntervalSeconds = try config.nonNegative("stream.trimIntervalSeconds", default: defaults.stream.trimIntervalSeconds)
         settings.stream.backoffInitialMilliseconds = try config.positive("stream.backoffInitialMs", default: defaults.stream.backoffInitialMilliseconds)

@@ -132,9 +132,11 @@ final class LogIngestor {
                 continue
             }
             var entries = try LogEntries.parse(reply)
+            // The lag is measured before the linger: the entries gathered
+            // during it are in hand, not behind.
+            try housekeeping(redis, caughtUp: entries.isEmpty)
             if !entries.isEmpty, pendingAfter == nil { entries = try lingered(redis, after: entries) }
             if !entries.isEmpty { profile.read += ContinuousClock.now - started }
-            try housekeeping(redis, caughtUp: entries.isEmpty)
             if entries.isEmpty {
                 if profile.entries > 0 {
                     // Caught up after a stretch of ingest: copy the WAL into
@@ -151,7 +153,7 @@ final class LogIngestor {
             started = ContinuousClock.now
             let records = validated(entries)
             profile.validate += ContinuousClock.now - started
-            largestEntry = max(largestEntry, entries.lazy.map(\.records.count).max() ?? 0)
+            largestEntry = max(largestEntry, Self.largest(in: entries))
             let last = entries[entries.count - 1].id
             // A stop lets the batch in flight finish (commit and ack) but
             // asks for no next one.
@@ -184,16 +186,20 @@ final class LogIngestor {
 
     /// A live read brings what arrived since the last one, often a single
     /// worker batch. For up to `stream.lingerMs` more reads follow (each
-    /// blocking for what is left of that time, at most `stream.blockMs`) until about
-    /// `stream.batchSize` records are in hand, a read comes back empty or
-    /// a stop is requested; all of them are committed together, so SQLite
-    /// pays its per-commit cost once for many worker batches. Entries read
-    /// here are pending like the first ones: a failure before the commit
-    /// leaves them to be read again.
+    /// blocking for what is left of that time, at most `stream.blockMs`)
+    /// until about `stream.batchSize` records are in hand, a read comes
+    /// back empty (the stream paused for `stream.blockMs`), the group is
+    /// gone or a stop is requested; all of them are committed together, so
+    /// SQLite pays its per-commit cost once for many worker batches.
+    /// Entries read here are pending like the first ones: a failure before
+    /// the commit leaves them to be read again. A missing group (NOGROUP)
+    /// ends the linger with what is in hand; the next read meets it too and
+    /// recreates the group after the commit's position.
     private func lingered(_ redis: RedisConnection, after first: [LogEntries.Entry]) throws -> [LogEntries.Entry] {
         let batchSize = configuration.stream.batchSize
         var entries = first
         var records = Self.records(in: first)
+        largestEntry = max(largestEntry, Self.largest(in: first))
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(configuration.stream.lingerMilliseconds))
         while records < batchSize, !stop.isRequested {
             // At most `stream.blockMs` per read, which bounds a graceful stop.
@@ -204,11 +210,15 @@ final class LogIngestor {
                 "XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)", "BLOCK", "\(left)", "STREAMS", stream, ">"))
             try redis.flush()
             let reply = try redis.readReply()
-            if let error = reply.errorMessage { throw RedisError(.unexpectedReply, "XREADGROUP: \(error)") }
+            if let error = reply.errorMessage {
+                guard error.hasPrefix("NOGROUP") else { throw RedisError(.unexpectedReply, "XREADGROUP: \(error)") }
+                break
+            }
             let more = try LogEntries.parse(reply)
             if more.isEmpty { break }
             entries += more
             records += Self.records(in: more)
+            largestEntry = max(largestEntry, Self.largest(in: more))
         }
         return entries
     }
@@ -216,6 +226,10 @@ final class LogIngestor {
     /// Records the entries hold (an entry trimmed while pending holds none).
     private static func records(in entries: [LogEntries.Entry]) -> Int {
         entries.reduce(0) { $0 + $1.records.count }
+    }
+
+    private static func largest(in entries: [LogEntries.Entry]) -> Int {
+        entries.lazy.map(\.records.count).max() ?? 0
     }
 
     /// Sends (without waiting for the reply) the XREADGROUP of the next
