@@ -205,10 +205,7 @@ final class LogIngestor {
             // At most `stream.blockMs` per read, which bounds a graceful stop.
             let left = min(Int(ContinuousClock.now.duration(to: deadline) / .milliseconds(1)), configuration.stream.blockMilliseconds)
             guard left >= 1 else { break }  // BLOCK 0 would wait for ever
-            let count = max(1, (batchSize - records) / largestEntry)
-            try redis.append(RedisCommand(
-                "XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)", "BLOCK", "\(left)", "STREAMS", stream, ">"))
-            try redis.flush()
+            try sendRead(redis, after: nil, records: batchSize - records, blockMilliseconds: left)
             let reply = try redis.readReply()
             if let error = reply.errorMessage {
                 guard error.hasPrefix("NOGROUP") else { throw RedisError(.unexpectedReply, "XREADGROUP: \(error)") }
@@ -233,13 +230,17 @@ final class LogIngestor {
     }
 
     /// Sends (without waiting for the reply) the XREADGROUP of the next
-    /// batch: pending entries after `pendingAfter`, or new ones when nil.
-    private func sendRead(_ redis: RedisConnection, after pendingAfter: String?) throws {
-        let count = max(1, configuration.stream.batchSize / largestEntry)
+    /// batch: pending entries after `pendingAfter`, or new ones when nil
+    /// (waiting up to `blockMilliseconds` for them); about `records`
+    /// records' worth of entries.
+    private func sendRead(
+        _ redis: RedisConnection, after pendingAfter: String?, records: Int? = nil, blockMilliseconds: Int? = nil
+    ) throws {
+        let count = max(1, (records ?? configuration.stream.batchSize) / largestEntry)
         var command = RedisCommand("XREADGROUP", "GROUP", group, Self.consumer, "COUNT", "\(count)")
         if pendingAfter == nil {
             command.append("BLOCK")
-            command.append("\(configuration.stream.blockMilliseconds)")
+            command.append("\(blockMilliseconds ?? configuration.stream.blockMilliseconds)")
         }
         command.append("STREAMS")
         command.append(stream)

@@ -61,9 +61,8 @@ public enum TallyModule {
         if window.pendingMigrating {
             return RouteChoice(route: .function, reason: "layout 3's pending outcomes are being moved (v3-pending migrating)")
         }
-        if window.isOpen(at: now, dedup), let switchedAt = window.switchedAt {
-            let seconds = switchedAt + dedup.layout3ClaimsOutliveSwitch + Layout3Window.margin - now
-            return RouteChoice(route: .function, reason: "layout 3's claims may still be looked up, for \(seconds) s more")
+        if window.isOpen(at: now, dedup), let closes = window.closes(dedup) {
+            return RouteChoice(route: .function, reason: "layout 3's claims may still be looked up, for \(closes - now) s more")
         }
         return RouteChoice(route: .module, reason: "the tally module is loaded")
     }
@@ -110,9 +109,15 @@ struct Layout3Window: Sendable, Equatable {
     /// (clocks of workers and Redis apart, a batch in flight).
     static let margin = 60
 
+    /// Epoch seconds from which the Function no longer reads layout 3's
+    /// claims, plus `margin`; nil if the Redis never held layout 3.
+    func closes(_ dedup: DedupArguments, margin: Int = Layout3Window.margin) -> Int? {
+        switchedAt.map { $0 + dedup.layout3ClaimsOutliveSwitch + margin }
+    }
+
     /// Whether the Function still reads layout 3's data at `now` (Redis's
     /// epoch seconds), with `margin` seconds to spare.
     func isOpen(at now: Int, _ dedup: DedupArguments, margin: Int = Layout3Window.margin) -> Bool {
-        pendingMigrating || switchedAt.map { now < $0 + dedup.layout3ClaimsOutliveSwitch + margin } ?? false
+        pendingMigrating || closes(dedup, margin: margin).map { now < $0 } ?? false
     }
 }
