@@ -15,7 +15,7 @@ help:
 	@echo "make bench    tally-loadtest scenarios (the expected load, max throughput vs baseline, duplicates, backlog); RECORDS=, BACKLOG=, SEED_SECONDS="
 	@echo "make bench-cluster   records/s through one worker on one node and on the cluster of CLUSTER=1, same run, and the ratio; RECORDS=, ROUNDS="
 	@echo "make chaos    the fault suite at full scale + 60 s of fuzzing; summary table (RELIABILITY.md)"
-	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay (and the relay carrying notification-sized bodies), tally on layout 4 (through the tally Redis module, and through the Function with it unloaded) and on layout 3, same run; their total, the cores they kept busy and the CPU ratio; Redis commandstats; RECORDS=, ROUNDS=, LAYOUT3=0, AGGREGATOR=1 (with the aggregator indexing)"
+	@echo "make bench-cpu     CPU µs per record by process (redis, RabbitMQ, worker, load generator) for the broker-only relay (and the relay carrying notification-sized bodies), tally on layout 4 (through the tally Redis module, and through the Function with it unloaded) and on layout 3, same run; their total and the cores they kept busy; Redis commandstats; RECORDS=, ROUNDS=, LAYOUT3=0, AGGREGATOR=1 (with the aggregator indexing)"
 	@echo "make bench-transactions   ROWS (500,000) generated, imported, indexed and every account's report published; times"
 	@echo "make bench-micro   micro-benchmarks of the per-record path (Benchmarks/), checked against Benchmarks/Thresholds"
 	@echo "make bench-aggregator   aggregator ingest rate, query latencies and RSS over RECORDS (default 1,000,000)"

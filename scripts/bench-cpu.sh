@@ -29,11 +29,13 @@
 # that round's tally run (they carry the record plus its summary, ~2.5×
 # the record): the broker's cost of tally's larger messages, so that
 # tally / relay-sized is what tally's own work (Redis, the worker)
-# costs in throughput. Each run's row also sums every process ("all") and
-# says how many cores they kept busy on average; on cores they saturate,
-# throughput follows that sum, so the CPU ratio relay / tally is printed
-# beside the throughput ratio (the latter lower when tally leaves the
-# cores idler, as one worker draining a backlog does).
+# costs in throughput. Each run's row also sums every process ("all",
+# idle ones included) and says about how many cores they kept busy on
+# average (all × records/s; the processes' CPU covers the load
+# generator's whole run, its rate a slightly shorter window). CPU per
+# record is not a fixed cost: it falls as the rate rises and every
+# process batches more (BENCHMARKS.md), so runs at different rates
+# compare by throughput, not by their sums.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 repo="$(cd "$here/.." && pwd -P)"
@@ -187,14 +189,13 @@ aggregating = any(float(row[6]) > 0 for row in rows)
 print("| run | redis-server | its AOF rewrites | RabbitMQ | worker | tally-loadtest |" + (" aggregator |" if aggregating else "")
       + " all | cores busy | records/s |")
 print("|---|---|---|---|---|---|---|---|---|" + ("---|" if aggregating else ""))
-by_kind, cpu_by_kind = {}, {}
+by_kind = {}
 kinds_per_round = len({row[0] for row in rows})
 for i, (kind, redis, rabbit, worker, loadtest, rate, aggregator, rewrites) in enumerate(rows):
     by_kind.setdefault(kind, []).append(float(rate))
     # Every process on the record path, and how many of the cores they kept
     # busy on average over the run (all µs per record × records per second).
     total = sum(float(x) for x in (redis, rewrites, rabbit, worker, loadtest, aggregator))
-    cpu_by_kind.setdefault(kind, []).append(total)
     print(f"| {kind} {i // kinds_per_round + 1} | {redis} | {rewrites} | {rabbit} | {worker} | {loadtest} |"
           + (f" {aggregator} |" if aggregating else "") + f" {total:.1f} | {total * float(rate) / 1e6:.2f} | {rate} |")
 relay, tally = by_kind.get("relay", []), by_kind.get("tally", [])
@@ -202,11 +203,6 @@ if relay and tally:
     ratios = [t / r for r, t in zip(relay, tally)]
     print()
     print("Throughput ratio tally / relay per round: " + ", ".join(f"{x:.2f}" for x in ratios))
-    # On cores that every process shares and keeps busy, throughput follows
-    # the CPU spent per record: this is the ratio the throughputs would
-    # have if both runs kept the cores equally busy.
-    print("CPU ratio relay / tally per round (all processes' µs per record): "
-          + ", ".join(f"{r / t:.2f}" for r, t in zip(cpu_by_kind["relay"], cpu_by_kind["tally"])))
 sized = by_kind.get("relay-sized", [])
 if sized and tally:
     print("Throughput ratio tally / relay-sized per round (the relay carrying notification-sized bodies): "
