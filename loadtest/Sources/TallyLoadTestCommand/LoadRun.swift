@@ -152,8 +152,7 @@ struct LoadRun {
         return Outcome(
             throughput: LoadReport.Throughput(
                 seconds: seconds, messages: plan.messageCount, records: plan.freshCount, publishSeconds: RunClock.seconds(publishEnd),
-                meanNotificationBytes: result.observations.uniqueNotifications > 0
-                    ? Double(result.observations.notificationBytes) / Double(result.observations.uniqueNotifications) : nil),
+                meanNotificationBytes: result.observations.meanNotificationBytes),
             latency: setup.backlog ? nil : LatencySummary.of(publishNanos: publishNanos, receiveNanos: result.observations.notificationNanos),
             series: ThroughputSeries.merged(publishedSeries, result.series), workers: workers, redis: redisMemory,
             verification: verification)

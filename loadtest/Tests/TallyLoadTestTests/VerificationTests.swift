@@ -93,6 +93,8 @@ import TallyCore
             return notification(record, slot: slot).count
         }
         #expect(seen.notificationBytes == sizes.reduce(0, +))
+        #expect(seen.meanNotificationBytes == Double(sizes.reduce(0, +)) / Double(sizes.count))
+        #expect(Observations(slots: 1).meanNotificationBytes == nil)
         let slot = (0..<plan.messageCount).first { plan.kind(at: $0) == .fresh && plan.conflict(of: $0) == nil }!
         let before = seen.notificationBytes
         seen.notification(messageId: "v-\(slot)", body: notification(plan.record(at: slot), slot: slot), atNanos: 20, plan: plan)

@@ -40,6 +40,10 @@ public struct Observations: Sendable {
     public private(set) var uniqueNotifications = 0
     /// Bytes of the unique notifications' bodies (first copies).
     public private(set) var notificationBytes = 0
+    /// The mean size of those bodies, in bytes (nil before the first).
+    public var meanNotificationBytes: Double? {
+        uniqueNotifications > 0 ? Double(notificationBytes) / Double(uniqueNotifications) : nil
+    }
     public private(set) var uniqueDeadLetters = 0
 
     public init(slots: Int) {
